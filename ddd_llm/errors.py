@@ -1,0 +1,60 @@
+"""Errors of ddd-llm: one root, each message saying how to fix the problem.
+
+    DddError                      exit 3 unless a subclass says otherwise
+    ├── InputError                exit 2: a path, option or file the user gave is unusable
+    │   └── ConfigError           exit 2: settings that cannot work together (provider, model)
+    ├── IndexUnavailable          the vector index or its embedding model cannot be used
+    ├── LlmError                  a model call failed after its retries (provider, attempts)
+    └── LockHeld                  exit 4: another run holds the output or index lock
+
+The CLI prints `str(error)` on one line of stderr and exits with `exit_code`;
+`DDD_LLM_DEBUG=1` shows the traceback (never with locals).
+"""
+
+from __future__ import annotations
+
+
+class DddError(Exception):
+    exit_code = 3
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+class InputError(DddError):
+    exit_code = 2
+
+    def __init__(self, message: str, *, path: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.path = path
+
+
+class ConfigError(InputError):
+    pass
+
+
+class IndexUnavailable(DddError):
+    pass
+
+
+class LlmError(DddError):
+    def __init__(
+        self, message: str, *, provider: str, attempts: int = 1, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.provider = provider
+        self.attempts = attempts
+
+
+class LockHeld(DddError):
+    exit_code = 4
+
+    def __init__(self, message: str, *, path: str, holder: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.path = path
+        self.holder = holder

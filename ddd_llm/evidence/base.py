@@ -1,0 +1,188 @@
+"""The analyzer interface, the registry, and the helpers every analyzer shares."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import PurePosixPath
+from typing import Protocol
+
+from ddd_llm.evidence.yamlpos import YamlDocument, YamlParseError, load_documents
+from ddd_llm.models import Citation, Diagnostic, FactBase, Service
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One scanned text file: its repo-relative posix path and decoded text."""
+
+    path: str
+    text: str
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    @cached_property
+    def name(self) -> str:
+        return PurePosixPath(self.path).name
+
+    @cached_property
+    def suffix(self) -> str:
+        return PurePosixPath(self.path).suffix.lower()
+
+    @cached_property
+    def parts(self) -> tuple[str, ...]:
+        return PurePosixPath(self.path).parts
+
+    @property
+    def is_yaml(self) -> bool:
+        return self.suffix in (".yml", ".yaml")
+
+    @cached_property
+    def _yaml(self) -> tuple[list[YamlDocument], YamlParseError | None]:
+        try:
+            return load_documents(self.text), None
+        except YamlParseError as exc:
+            return exc.documents, exc
+
+    def yaml_documents(self) -> list[YamlDocument]:
+        """Parsed once per file and shared by every analyzer; raises YamlParseError."""
+        docs, error = self._yaml
+        if error is not None:
+            raise error
+        return docs
+
+    def cite(self, start: int, end: int | None = None) -> Citation:
+        """A citation clamped to the file's real line range."""
+        last = max(1, len(self.lines))
+        start = min(max(1, start), last)
+        end = min(max(start, end if end is not None else start), last)
+        return Citation(path=self.path, start_line=start, end_line=end)
+
+    def line_of_offset(self, offset: int) -> int:
+        """1-based line number of a character offset into `text`."""
+        return self.text.count("\n", 0, offset) + 1
+
+
+@dataclass
+class AnalyzerResult:
+    """What one analyzer read from one file.
+
+    `owners` maps a repo-relative directory (posix, "" for the root) to the
+    service built from it, e.g. a compose `build: ./api` gives {"api": "api"};
+    code facts under that directory then belong to that service.
+    """
+
+    facts: list[FactBase] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    owners: dict[str, str] = field(default_factory=dict)
+
+    def extend(self, other: AnalyzerResult) -> None:
+        self.facts.extend(other.facts)
+        self.services.extend(other.services)
+        self.warnings.extend(other.warnings)
+        self.owners.update(other.owners)
+
+    def warn(self, source: SourceFile, message: str, line: int | None, analyzer: str) -> None:
+        self.warnings.append(
+            Diagnostic(path=source.path, line=line, message=message, source=analyzer)
+        )
+
+
+class Analyzer(Protocol):
+    """A deterministic reader of one artifact type.
+
+    `accepts` is a cheap test on the path and text; `analyze` never raises for
+    bad input: it returns warnings naming the file and line instead.
+    """
+
+    name: str
+
+    def accepts(self, source: SourceFile) -> bool: ...
+
+    def analyze(self, source: SourceFile) -> AnalyzerResult: ...
+
+
+REGISTRY: dict[str, Analyzer] = {}
+
+
+def register(analyzer: Analyzer) -> Analyzer:
+    if analyzer.name in REGISTRY:
+        raise ValueError(f"analyzer {analyzer.name!r} registered twice")
+    REGISTRY[analyzer.name] = analyzer
+    return analyzer
+
+
+def yaml_docs_or_warn(source: SourceFile, result: AnalyzerResult, analyzer: str) -> list[YamlDocument]:
+    """The file's YAML documents; a parse error becomes a warning (documents before it are kept)."""
+    try:
+        return source.yaml_documents()
+    except YamlParseError as exc:
+        result.warn(source, str(exc), exc.line, analyzer)
+        return exc.documents
+
+
+# --- shared vocabulary -------------------------------------------------------------
+
+SECRET_NAME = re.compile(
+    r"(?i)(^|[_.-])(pass|password|passwd|pwd|secret|token|api[_.-]?key|private[_.-]?key|"
+    r"access[_.-]?key|secret[_.-]?key|key|credentials?|dsn)$"
+)
+"""Parameter names whose values are secrets: *_PASSWORD, *_TOKEN, *_SECRET, *_KEY, …"""
+
+URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
+"""A URL with a password in it (`postgres://app:hunter2@db/app`)."""
+
+SERVICE_REF_SUFFIX = re.compile(r"(?i)_(ADDR|ADDRESS|HOST|HOSTNAME|URL|URI|ENDPOINT|SERVER|DSN)$")
+"""Env var names whose value names another service (`CART_ADDR=cartservice:7070`)."""
+
+
+def looks_secret_name(name: str) -> bool:
+    return bool(SECRET_NAME.search(name))
+
+
+def looks_secret(name: str, value: str | None) -> bool:
+    """A secret by its name, or a value that carries credentials in a URL."""
+    return looks_secret_name(name) or bool(value and URL_CREDENTIALS.search(value))
+
+
+_INT = re.compile(r"^[+-]?\d+$")
+_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
+_DURATION = re.compile(r"^\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d)$")
+_SIZE = re.compile(r"(?i)^\d+(\.\d+)?\s*(k|m|g|t|p|e)(i)?b?$")
+_BOOL = {"true", "false", "yes", "no", "on", "off"}
+
+
+def infer_value_type(value: str | None) -> str:
+    """`int`, `float`, `bool`, `duration`, `size`, `list` or `string`, from a written default."""
+    if value is None:
+        return "string"
+    text = value.strip()
+    if _INT.match(text):
+        return "int"
+    if _FLOAT.match(text):
+        return "float"
+    if text.lower() in _BOOL:
+        return "bool"
+    if _DURATION.match(text):
+        return "duration"
+    if _SIZE.match(text):
+        return "size"
+    if "," in text and " " not in text:
+        return "list"
+    return "string"
+
+
+def scalar_text(value: object) -> str | None:
+    """A YAML scalar as the operator wrote it (bools lower-case), None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+ParserFn = Callable[[SourceFile], AnalyzerResult]
