@@ -1,0 +1,235 @@
+"""Scan stage: walk a repository, honouring .gitignore, and keep the text files worth reading."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from ddd_llm.errors import InputError
+from ddd_llm.models import Diagnostic, Skipped
+
+VENDORED_DIRS = frozenset(
+    {
+        "node_modules",
+        "vendor",
+        "third_party",
+        "bower_components",
+        ".venv",
+        "venv",
+        "env",
+        ".tox",
+        ".nox",
+        "site-packages",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".terraform",
+        ".gradle",
+        ".idea",
+        ".vscode",
+    }
+)
+"""Directories holding other people's code or tool caches: counted as skipped, never read."""
+
+ALWAYS_SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".ddd"})
+"""Version-control metadata and ddd-llm's own output: not part of the repository's content."""
+
+BINARY_SUFFIXES = frozenset(
+    ".png .jpg .jpeg .gif .bmp .ico .webp .pdf .zip .gz .tgz .bz2 .xz .7z .tar .jar .war .class "
+    ".so .dylib .dll .exe .o .a .pyc .pyo .whl .gguf .onnx .bin .woff .woff2 .ttf .otf .eot .mp3 "
+    ".mp4 .mov .avi .wav .sqlite .db .parquet .pkl .npy .npz .pt .h5".split()
+)
+MAX_FILE_BYTES = 1_000_000
+
+SECRET_FILE_SUFFIXES = frozenset({".pem", ".key", ".p12", ".pfx", ".jks", ".keystore"})
+SECRET_FILE_NAMES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".netrc", ".pgpass"})
+TEMPLATE_ENV_SUFFIXES = (".example", ".sample", ".template", ".dist", ".tmpl", ".defaults")
+
+
+def holds_live_secrets(name: str) -> bool:
+    """`.env`, `.env.production`, private keys: files whose values are live credentials."""
+    lower = name.lower()
+    if lower in SECRET_FILE_NAMES or Path(lower).suffix in SECRET_FILE_SUFFIXES:
+        return True
+    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
+        return not lower.endswith(TEMPLATE_ENV_SUFFIXES) and "example" not in lower
+    return False
+
+
+@dataclass(frozen=True)
+class ScannedFile:
+    path: str
+    """Repo-relative, forward slashes."""
+    text: str
+    sha256: str
+    size: int
+
+
+@dataclass
+class ScanResult:
+    root: Path
+    files: list[ScannedFile] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    def skip(self, path: str, reason: str) -> None:
+        self.skipped.append(Skipped(path=path, reason=reason))
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_ignore(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+@dataclass
+class _IgnoreRules:
+    """The .gitignore files met on the way down, each applied relative to its own directory."""
+
+    specs: list[tuple[str, pathspec.PathSpec]] = field(default_factory=list)
+
+    def with_dir(self, rel_dir: str, directory: Path) -> _IgnoreRules:
+        lines = _read_ignore(directory / ".gitignore")
+        if rel_dir == "":
+            lines += _read_ignore(directory / ".git" / "info" / "exclude")
+        if not lines:
+            return self
+        spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+        return _IgnoreRules([*self.specs, (rel_dir, spec)])
+
+    def ignored(self, rel_path: str, is_dir: bool) -> bool:
+        result = False
+        for base, spec in self.specs:
+            if base and not rel_path.startswith(base + "/"):
+                continue
+            sub = rel_path[len(base) + 1 :] if base else rel_path
+            if is_dir:
+                sub += "/"
+            # Later (deeper) files override earlier ones, as git does.
+            verdict = spec.check_file(sub).include
+            if verdict is not None:
+                result = verdict
+        return result
+
+
+def _decode(data: bytes, rel: str, result: ScanResult) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        result.warnings.append(
+            Diagnostic(
+                path=rel,
+                line=line,
+                message="not valid UTF-8; undecodable bytes replaced with U+FFFD",
+                source="scan",
+            )
+        )
+        return data.decode("utf-8", errors="replace")
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    if not head:
+        return False
+    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return control / len(head) > 0.10
+
+
+def _walk(root: Path, result: ScanResult) -> Iterator[tuple[str, Path]]:
+    stack: list[tuple[str, Path, _IgnoreRules]] = [("", root, _IgnoreRules().with_dir("", root))]
+    while stack:
+        rel_dir, directory, rules = stack.pop()
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            result.skip(rel_dir or ".", f"directory not readable: {exc.strerror or exc}")
+            continue
+        subdirs: list[tuple[str, Path, _IgnoreRules]] = []
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if entry.is_symlink():
+                result.skip(rel, "symlink (not followed)")
+                continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError as exc:
+                result.skip(rel, f"not readable: {exc.strerror or exc}")
+                continue
+            if is_dir:
+                if entry.name in ALWAYS_SKIP_DIRS:
+                    continue
+                if rules.ignored(rel, is_dir=True):
+                    result.skip(rel + "/", "ignored by .gitignore")
+                    continue
+                if entry.name in VENDORED_DIRS:
+                    result.skip(rel + "/", "vendored or generated directory")
+                    continue
+                path = Path(entry.path)
+                subdirs.append((rel, path, rules.with_dir(rel, path)))
+                continue
+            if rules.ignored(rel, is_dir=False):
+                result.skip(rel, "ignored by .gitignore")
+                continue
+            yield rel, Path(entry.path)
+        stack.extend(reversed(subdirs))
+
+
+def scan(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
+    """Every readable text file under `root`, with a reason for each file left out."""
+    if not root.exists():
+        raise InputError(
+            f"repository path {root} does not exist", path=str(root), hint="check the path"
+        )
+    if not root.is_dir():
+        raise InputError(
+            f"repository path {root} is not a directory",
+            path=str(root),
+            hint="point ddd-llm at the repository's top folder",
+        )
+    result = ScanResult(root=root)
+    for rel, path in _walk(root, result):
+        try:
+            st = path.stat()
+        except OSError as exc:
+            result.skip(rel, f"not readable: {exc.strerror or exc}")
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            result.skip(rel, "not a regular file")
+            continue
+        if holds_live_secrets(path.name):
+            result.skip(rel, "may hold live secrets (not read; use a .env.example for docs)")
+            continue
+        if path.suffix.lower() in BINARY_SUFFIXES:
+            result.skip(rel, "binary file type")
+            continue
+        if st.st_size > max_bytes:
+            result.skip(rel, f"larger than {max_bytes} bytes ({st.st_size})")
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            result.skip(rel, f"not readable: {exc.strerror or exc}")
+            continue
+        if _looks_binary(data):
+            result.skip(rel, "binary content")
+            continue
+        text = _decode(data, rel, result)
+        result.files.append(
+            ScannedFile(path=rel, text=text, sha256=content_hash(data), size=len(data))
+        )
+    return result

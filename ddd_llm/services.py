@@ -1,0 +1,90 @@
+"""Service naming: give every fact the service its path belongs to, per FACTS.md's rule."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+
+from ddd_llm.models import Citation, FactBase, Service, make_fact_id
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name.lower())
+
+
+def with_service(fact: FactBase, service: str | None) -> FactBase:
+    """The fact re-owned by `service`, its id recomputed."""
+    name = service.lower() if service else None
+    return fact.model_copy(
+        update={"service": name, "id": make_fact_id(fact.fact_kind, name, fact.key())}
+    )
+
+
+def merge_services(services: Iterable[Service]) -> list[Service]:
+    """One entry per name (first kind wins), citations joined, sorted by name."""
+    by_name: dict[str, Service] = {}
+    for svc in services:
+        key = svc.name.lower()
+        if key not in by_name:
+            by_name[key] = svc.model_copy(update={"name": key})
+        else:
+            known = by_name[key]
+            cites = known.citations + [c for c in svc.citations if c not in known.citations]
+            by_name[key] = known.model_copy(update={"citations": cites})
+    return [by_name[k] for k in sorted(by_name)]
+
+
+class ServiceResolver:
+    """Maps a repo-relative path to the service that owns it."""
+
+    def __init__(
+        self,
+        services: list[Service],
+        owners: dict[str, str],
+        directories: set[str],
+    ) -> None:
+        self.known = {normalise(s.name): s.name for s in services}
+        # Owners only count for folders that exist: analyzers may guess (`python -m pkg`).
+        self.owners = {
+            d.strip("/"): s.lower()
+            for d, s in owners.items()
+            if d.strip("/") == "" or d.strip("/") in directories
+        }
+        self.deployed = bool(services)
+
+    def owner(self, path: str) -> str | None:
+        parents = [str(p) for p in PurePosixPath(path).parents if str(p) != "."]
+        # (1) the longest declared owner folder
+        for folder in parents:
+            if folder in self.owners:
+                return self.owners[folder]
+        if "" in self.owners and path:
+            return self.owners[""]
+        # (2) the nearest folder named like a known service
+        for folder in parents:
+            hit = self.known.get(normalise(PurePosixPath(folder).name))
+            if hit:
+                return hit
+        # (3) with no deployment artifact at all, the top-level package
+        if not self.deployed and parents:
+            return PurePosixPath(parents[-1]).name.lower()
+        return None
+
+    def resolve(self, facts: list[FactBase]) -> tuple[list[FactBase], list[Service]]:
+        """Facts with their services filled in, and the code packages that became services."""
+        out: list[FactBase] = []
+        packages: dict[str, Citation] = {}
+        for fact in facts:
+            if fact.service is None:
+                owner = self.owner(fact.citations[0].path)
+                if owner is not None:
+                    fact = with_service(fact, owner)
+                    if normalise(owner) not in self.known:
+                        packages.setdefault(owner, fact.citations[0])
+            out.append(fact)
+        extra = [
+            Service(name=name, kind="code-package", citations=[cite])
+            for name, cite in sorted(packages.items())
+        ]
+        return out, extra

@@ -1,0 +1,29 @@
+"""Shared test set-up: the offline embedding model, fixture paths, temp-dir isolation."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+SHARED = Path(os.environ.get("DDD_LLM_SHARED", REPO.parent / "shared"))
+ONNX_DIR = SHARED / "models" / "all-MiniLM-L6-v2" / "onnx"
+FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if (p / "gold.json").is_file())
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes to the real home folder; the model comes from ../shared."""
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+    if "DDD_LLM_ONNX_DIR" not in os.environ and ONNX_DIR.is_dir():
+        monkeypatch.setenv("DDD_LLM_ONNX_DIR", str(ONNX_DIR))
+
+
+@pytest.fixture
+def onnx_dir() -> Path:
+    if not ONNX_DIR.is_dir():
+        pytest.skip(f"embedding model not found at {ONNX_DIR} (../shared missing)")
+    return ONNX_DIR
