@@ -71,9 +71,7 @@ def _by_service(facts: Iterable[FactBase], kind: type[FactBase]) -> dict[str, li
     return out
 
 
-def _share(
-    cadence: str, item: str, subjects: list[str], ok: Callable[[str], bool]
-) -> ItemScore:
+def _share(cadence: str, item: str, subjects: list[str], ok: Callable[[str], bool]) -> ItemScore:
     return ItemScore(cadence, item, sum(1 for s in subjects if ok(s)), len(subjects))
 
 
@@ -148,7 +146,12 @@ def item_scores(
         ),
         ItemScore("daily", "drift", sum(1 for f in params if f.default is not None), len(params)),
         _share("weekly", "updates", names, lambda s: s in health and s not in in_cycle),
-        _share("weekly", "backups", stateful, lambda s: _has_validation(s, facts, {"backup", "restore"})),
+        _share(
+            "weekly",
+            "backups",
+            stateful,
+            lambda s: _has_validation(s, facts, {"backup", "restore"}),
+        ),
         _share(
             "weekly",
             "changes",
@@ -160,15 +163,16 @@ def item_scores(
         ItemScore(
             "monthly",
             "tuning",
-            sum(
-                1
-                for f in tunable
-                if f.min is not None or f.max is not None or f.allowed_values
-            ),
+            sum(1 for f in tunable if f.min is not None or f.max is not None or f.allowed_values),
             len(tunable),
         ),
         _share("monthly", "compliance", names, permission),
-        _share("monthly", "lifecycle", names, lambda s: _has_validation(s, facts, {"upgrade", "restart"})),
+        _share(
+            "monthly",
+            "lifecycle",
+            names,
+            lambda s: _has_validation(s, facts, {"upgrade", "restart"}),
+        ),
     ]
 
 
@@ -179,7 +183,10 @@ def scores(items: list[ItemScore]) -> Scores:
         cadence[name] = round(100 * sum(shares) / len(shares), 1) if shares else 0.0
     overall = round(sum(cadence[n] * w for n, w in WEIGHTS.items()), 1)
     return Scores(
-        daily=cadence["daily"], weekly=cadence["weekly"], monthly=cadence["monthly"], overall=overall
+        daily=cadence["daily"],
+        weekly=cadence["weekly"],
+        monthly=cadence["monthly"],
+        overall=overall,
     )
 
 

@@ -8,10 +8,12 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from ddd_llm.text import split_lines
 from ddd_llm.tokens import count_tokens
 
 MAX_TOKENS = 400
 """Upper bound of one chunk (MiniLM reads 256 word pieces; retrieval is still useful past it)."""
+TRUNCATED = " … [line truncated]"
 MIN_TOKENS = 60
 """Neighbouring pieces smaller than this are merged, so a chunk carries some context."""
 
@@ -87,9 +89,7 @@ def _markdown_segments(lines: list[str]) -> list[Segment]:
 
 
 def _block_segments(lines: list[str]) -> list[Segment]:
-    starts = [
-        i + 1 for i in range(1, len(lines)) if lines[i].strip() and not lines[i - 1].strip()
-    ]
+    starts = [i + 1 for i in range(1, len(lines)) if lines[i].strip() and not lines[i - 1].strip()]
     return _segments_from_starts(starts, len(lines))
 
 
@@ -105,7 +105,7 @@ def file_kind(path: str) -> str:
 
 
 def _split_large(lines: list[str], seg: Segment, max_tokens: int) -> list[Segment]:
-    """Cut a segment that is over budget into line runs that fit (a single huge line stays whole)."""
+    """Cut a segment that is over budget into runs of whole lines that fit."""
     out: list[Segment] = []
     start = seg[0]
     used = 0
@@ -121,7 +121,7 @@ def _split_large(lines: list[str], seg: Segment, max_tokens: int) -> list[Segmen
 
 def chunk_file(path: str, text: str, *, max_tokens: int = MAX_TOKENS) -> list[Chunk]:
     """Chunks covering every non-blank line of the file, in order, each within `max_tokens`."""
-    lines = text.splitlines()
+    lines = split_lines(text)
     if not lines:
         return []
     kind = file_kind(path)
@@ -168,5 +168,12 @@ def chunk_file(path: str, text: str, *, max_tokens: int = MAX_TOKENS) -> list[Ch
         piece = body((start, end))
         if not piece.strip():
             continue
-        chunks.append(Chunk(path, start, end, piece, kind, count_tokens(piece)))
+        tokens = count_tokens(piece)
+        while tokens > max_tokens:
+            # Only a single over-long line (minified code, a data blob) gets here.
+            piece = piece[: max(1, len(piece) * max_tokens // tokens - 16)]
+            tokens = count_tokens(piece + TRUNCATED)
+            if tokens <= max_tokens:
+                piece += TRUNCATED
+        chunks.append(Chunk(path, start, end, piece, kind, tokens))
     return chunks

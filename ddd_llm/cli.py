@@ -54,7 +54,9 @@ def extract(
     max_file_bytes: Annotated[
         int, typer.Option("--max-file-bytes", help="skip files larger than this")
     ] = 1_000_000,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list every skipped file")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="list every skipped file")
+    ] = False,
 ) -> None:
     """Extract operational facts and write facts.json and the runbooks."""
     from ddd_llm.console import err, print_report

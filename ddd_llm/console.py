@@ -12,9 +12,9 @@ from ddd_llm.models import FACT_KINDS, FactsDocument
 SHORT = {
     "config_parameter": "config",
     "health_check": "health",
-    "resource_requirement": "resources",
+    "resource_requirement": "resrc",
     "dependency": "deps",
-    "validation_method": "validation",
+    "validation_method": "valid",
 }
 err = Console(stderr=True)
 out = Console()
@@ -23,30 +23,28 @@ out = Console()
 def summary_table(doc: FactsDocument) -> Table:
     """Services, facts per kind, gaps and skipped files of one run."""
     table = Table(title=f"ddd-llm extract — {doc.repo.root}", show_header=True)
-    table.add_column("service")
-    table.add_column("kind")
+    table.add_column("service", no_wrap=True)
+    table.add_column("from", no_wrap=True)
     for kind in FACT_KINDS:
         table.add_column(SHORT[kind], justify="right")
     table.add_column("gaps", justify="right")
-    per: Counter[tuple[str, str]] = Counter(
-        (f.service or "-", f.kind) for f in doc.facts
-    )
+    per: Counter[tuple[str, str]] = Counter((f.service or "-", f.kind) for f in doc.facts)
     gaps: Counter[str] = Counter(g.service or "-" for g in doc.gaps)
     names = [s.name for s in doc.services]
     if any(f.service is None for f in doc.facts) or any(g.service is None for g in doc.gaps):
         names.append("-")
-    kinds = {s.name: s.kind for s in doc.services}
+    kinds = {s.name: s.kind.split("-")[0] for s in doc.services}
     for name in names:
         table.add_row(
             name,
-            kinds.get(name, "repo-wide"),
+            kinds.get(name, "repo"),
             *(str(per[(name, k)]) for k in FACT_KINDS),
             str(gaps[name]),
         )
     totals: Counter[str] = Counter(f.kind for f in doc.facts)
     table.add_row(
         "[bold]total[/bold]",
-        f"{len(doc.services)} services",
+        f"{len(doc.services)} svc",
         *(f"[bold]{totals[k]}[/bold]" for k in FACT_KINDS),
         f"[bold]{len(doc.gaps)}[/bold]",
     )
@@ -60,7 +58,11 @@ def print_report(doc: FactsDocument, verbose: bool = False) -> None:
         f"files scanned: {run.files_scanned} · skipped: {len(run.skipped)} · "
         f"warnings: {len(run.warnings)} · chunks: {run.index.chunks} "
         f"(embedded now: {run.index.embedded}"
-        + ("" if run.index.available else ", index unavailable")
+        + (
+            ""
+            if run.index.available
+            else (", index unavailable" if run.index.location else ", index off")
+        )
         + ")"
     )
     reasons = Counter(s.reason.split(" (")[0] for s in run.skipped)
@@ -73,7 +75,8 @@ def print_report(doc: FactsDocument, verbose: bool = False) -> None:
         err.print(f"warning: {w}", markup=False, highlight=False, style="yellow")
     if not verbose and len(run.warnings) > 10:
         err.print(f"… {len(run.warnings) - 10} more warnings (see facts.json run.warnings or -v)")
-    s = doc.scores
+    sc = doc.scores
     out.print(
-        f"scores: daily {s.daily} · weekly {s.weekly} · monthly {s.monthly} · overall {s.overall}"
+        f"scores: daily {sc.daily} · weekly {sc.weekly} · monthly {sc.monthly} · "
+        f"overall {sc.overall}"
     )

@@ -39,7 +39,9 @@ def load_gold(path: Path) -> list[GoldFact]:
     facts = TypeAdapter(list[Fact]).validate_python(
         [{k: v for k, v in e.items() if k != "evidence"} for e in entries]
     )
-    return [GoldFact(f, str(e.get("evidence", "static"))) for f, e in zip(facts, entries, strict=True)]
+    return [
+        GoldFact(f, str(e.get("evidence", "static"))) for f, e in zip(facts, entries, strict=True)
+    ]
 
 
 @dataclass

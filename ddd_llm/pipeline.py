@@ -28,6 +28,7 @@ from ddd_llm.models import (
 )
 from ddd_llm.order import StartOrder, start_order
 from ddd_llm.render import render_all
+from ddd_llm.resolve import resolve_placeholders
 from ddd_llm.scan import MAX_FILE_BYTES, scan
 from ddd_llm.services import ServiceResolver, merge_services
 from ddd_llm.verify import verify
@@ -146,10 +147,12 @@ def extract(
     evidence = analyze_files(SourceFile(f.path, f.text) for f in scanned.files)
     warnings.extend(evidence.warnings)
     services = merge_services(evidence.services)
-    resolver = ServiceResolver(services, evidence.owners, _directories([f.path for f in scanned.files]))
+    resolver = ServiceResolver(
+        services, evidence.owners, _directories([f.path for f in scanned.files])
+    )
     owned, packages = resolver.resolve(evidence.facts)
     services = merge_services([*services, *packages])
-    merged = merge_facts(owned)
+    merged = merge_facts(resolve_placeholders(owned))
     facts = verify(root, merged.facts, merged.conflicts)
     facts.sort(key=lambda f: (f.service or "", f.fact_kind, f.id))
     say(f"{len(facts)} facts from static evidence")

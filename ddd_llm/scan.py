@@ -8,6 +8,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pathspec
 
@@ -98,7 +99,7 @@ def _read_ignore(path: Path) -> list[str]:
 class _IgnoreRules:
     """The .gitignore files met on the way down, each applied relative to its own directory."""
 
-    specs: list[tuple[str, pathspec.PathSpec]] = field(default_factory=list)
+    specs: list[tuple[str, pathspec.PathSpec[Any]]] = field(default_factory=list)
 
     def with_dir(self, rel_dir: str, directory: Path) -> _IgnoreRules:
         lines = _read_ignore(directory / ".gitignore")

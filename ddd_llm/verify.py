@@ -16,9 +16,11 @@ from ddd_llm.models import (
     FactBase,
     HealthCheck,
     ResourceRequirement,
+    Status,
     ValidationMethod,
     Verification,
 )
+from ddd_llm.text import split_lines
 
 
 def _norm(text: str) -> str:
@@ -48,7 +50,7 @@ class RepoFiles:
                 text = path.read_text(encoding="utf-8", errors="replace") if path else None
             except OSError:
                 text = None
-            self._cache[rel] = text.splitlines() if text is not None else None
+            self._cache[rel] = split_lines(text) if text is not None else None
         return self._cache[rel]
 
 
@@ -133,6 +135,7 @@ def verify_fact(fact: FactBase, files: RepoFiles, conflicts: list[Conflict]) -> 
         layered = conflict.field == "default" and fact.origin == "static"
         detail = conflict.describe() + (" (deployment value over a default)" if layered else "")
         checks.append(Check(name="values_agree", passed=layered, detail=detail))
+    status: Status
     if any(not c.passed for c in checks if c.name == "values_agree"):
         status = "contradicted"
     elif all(c.passed for c in checks) and fact.origin != "llm":

@@ -15,7 +15,9 @@ FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if (p / "gold.json").i
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No test writes to the real home folder; the model comes from ../shared."""
     monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
     if "DDD_LLM_ONNX_DIR" not in os.environ and ONNX_DIR.is_dir():

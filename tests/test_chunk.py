@@ -20,7 +20,12 @@ def big_function(name: str, n: int) -> str:
 
 
 def test_python_splits_at_top_level_definitions() -> None:
-    text = "import os\n\n\n" + big_function("alpha", 40) + "\n\n@decorator\n" + big_function("beta", 40)
+    text = (
+        "import os\n\n\n"
+        + big_function("alpha", 40)
+        + "\n\n@decorator\n"
+        + big_function("beta", 40)
+    )
     chunks = chunk_file("app.py", text)
     assert_exact(text, chunks)
     assert all(c.kind == "python" for c in chunks)
@@ -30,7 +35,9 @@ def test_python_splits_at_top_level_definitions() -> None:
 
 
 def test_yaml_splits_by_document_and_top_level_key() -> None:
-    services = "".join(f"  svc{i}:\n    image: repo/image-{i}:1.{i}\n    restart: always\n" for i in range(30))
+    services = "".join(
+        f"  svc{i}:\n    image: repo/image-{i}:1.{i}\n    restart: always\n" for i in range(30)
+    )
     text = "services:\n" + services + "volumes:\n  data: {}\n---\nkind: Service\n"
     chunks = chunk_file("docker-compose.yml", text, max_tokens=200)
     assert_exact(text, chunks)
@@ -41,7 +48,8 @@ def test_yaml_splits_by_document_and_top_level_key() -> None:
 
 def test_markdown_by_heading_ignores_fenced_hashes() -> None:
     section = "Some prose about operations. " * 30
-    text = f"# Title\n{section}\n## Deploy\n```sh\n# not a heading\nmake deploy\n```\n{section}\n## Backup\n{section}\n"
+    fence = "```sh\n# not a heading\nmake deploy\n```"
+    text = f"# Title\n{section}\n## Deploy\n{fence}\n{section}\n## Backup\n{section}\n"
     chunks = chunk_file("README.md", text)
     assert_exact(text, chunks)
     firsts = [c.text.splitlines()[0] for c in chunks]
@@ -83,3 +91,11 @@ def test_chunk_ids_are_content_addressed() -> None:
     c = chunk_file("a.txt", "hello\n\nthere\n")
     assert [x.id for x in a] == [x.id for x in b]
     assert {x.id for x in a} != {x.id for x in c}
+
+
+def test_a_single_huge_line_is_truncated_to_budget() -> None:
+    text = "short line\n" + "x=1;" * 20_000 + "\nlast line\n"
+    chunks = chunk_file("bundle.js", text, max_tokens=100)
+    assert all(c.tokens <= 100 for c in chunks)
+    huge = [c for c in chunks if c.start_line == c.end_line == 2]
+    assert huge and huge[0].text.endswith("[line truncated]")

@@ -33,7 +33,9 @@ def test_there_are_at_least_three_fixtures() -> None:
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
-def test_static_facts_match_gold(name: str, runs: dict[str, tuple[FactsDocument, Path, str]]) -> None:
+def test_static_facts_match_gold(
+    name: str, runs: dict[str, tuple[FactsDocument, Path, str]]
+) -> None:
     doc, _, _ = runs[name]
     gold = load_gold(FIXTURES / name / "gold.json")
     scores = score_facts(list(doc.facts), gold, STATIC_KINDS, evidence={"static"})

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from ddd_llm.evidence.yamlpos import YamlDocument, YamlParseError, load_documents
 from ddd_llm.models import Citation, Diagnostic, FactBase, Service
+from ddd_llm.text import split_lines
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class SourceFile:
 
     @cached_property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        return split_lines(self.text)
 
     @cached_property
     def name(self) -> str:
@@ -116,7 +117,9 @@ def register(analyzer: Analyzer) -> Analyzer:
     return analyzer
 
 
-def yaml_docs_or_warn(source: SourceFile, result: AnalyzerResult, analyzer: str) -> list[YamlDocument]:
+def yaml_docs_or_warn(
+    source: SourceFile, result: AnalyzerResult, analyzer: str
+) -> list[YamlDocument]:
     """The file's YAML documents; a parse error becomes a warning (documents before it are kept)."""
     try:
         return source.yaml_documents()

@@ -56,8 +56,19 @@ class _Constructor(yaml.constructor.SafeConstructor):
 
 
 def _end_line(node: yaml.Node) -> int:
+    """Last line holding the node's own text (block collections end at their last child)."""
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.flow_style:
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.start_mark.line >= node.start_mark.line:  # skip `<<` merged-in keys
+                    children += [key, value]
+        else:
+            children = list(node.value)
+        ends = [_end_line(c) for c in children if c.start_mark.line >= node.start_mark.line]
+        return max([node.start_mark.line + 1, *ends])
     mark = node.end_mark
-    # A block node ends at column 0 of the line after its last character.
+    # A block scalar ends at column 0 of the line after its last character.
     if mark.column == 0 and mark.line > node.start_mark.line:
         return int(mark.line)
     return int(mark.line) + 1
@@ -108,7 +119,13 @@ def load_documents(text: str) -> list[YamlDocument]:
     parsed before it are on the error so callers can still use them.
     """
     docs: list[YamlDocument] = []
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # control characters are refused before parsing
+        at = text.count("\n", 0, exc.position) + 1
+        raise YamlParseError(
+            f"invalid YAML: control character {exc.character!r} not allowed", at, docs
+        ) from None
     constructor = _Constructor()
     try:
         index = 0

@@ -69,8 +69,10 @@ def load_embedding_function() -> Any:
     except ImportError as exc:  # pragma: no cover - chromadb is a hard dependency
         raise IndexUnavailable(f"chromadb is not importable: {exc}") from None
 
-    class LocalMiniLM(ONNXMiniLM_L6_V2):  # type: ignore[misc]
-        DOWNLOAD_PATH = onnx_dir.parent
+    model_home = onnx_dir.parent
+
+    class LocalMiniLM(ONNXMiniLM_L6_V2):
+        DOWNLOAD_PATH = model_home
 
     try:
         function = LocalMiniLM(preferred_providers=["CPUExecutionProvider"])

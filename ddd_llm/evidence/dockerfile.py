@@ -1,0 +1,503 @@
+"""Dockerfile analyzer: the final image's HEALTHCHECK, EXPOSE, USER, VOLUME and ENV."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import cast
+
+from ddd_llm.evidence.base import (
+    AnalyzerResult,
+    SourceFile,
+    infer_value_type,
+    looks_secret,
+    register,
+)
+from ddd_llm.models import ConfigParameter, HealthCheck, ResourceRequirement, ValueType
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_UNIT_SECONDS = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "µs": 1e-6,
+    "μs": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "m": 60.0,
+    "h": 3600.0,
+}
+
+
+def duration_seconds(text: str) -> int | float | None:
+    """A Go duration as Docker and Compose write it (`1m30s`, `500ms`, `0`) in seconds, or None."""
+    value = text.strip()
+    if value in ("0", "0s"):
+        return 0
+    if not value or not _DURATION_PART.match(value):
+        return None
+    total = 0.0
+    pos = 0
+    for match in _DURATION_PART.finditer(value):
+        if match.start() != pos:
+            return None
+        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        pos = match.end()
+    if pos != len(value):
+        return None
+    rounded = round(total, 6)
+    return int(rounded) if rounded.is_integer() else rounded
+
+
+_INSTRUCTIONS = frozenset(
+    {
+        "ADD",
+        "ARG",
+        "CMD",
+        "COPY",
+        "ENTRYPOINT",
+        "ENV",
+        "EXPOSE",
+        "FROM",
+        "HEALTHCHECK",
+        "LABEL",
+        "MAINTAINER",
+        "ONBUILD",
+        "RUN",
+        "SHELL",
+        "STOPSIGNAL",
+        "USER",
+        "VOLUME",
+        "WORKDIR",
+    }
+)
+_DIRECTIVE = re.compile(r"^#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$")
+_HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
+_DOCKERFILE_NAME = re.compile(
+    r"(?i)^(?:(?:docker|container)file(?:[._-].+)?|.+\.(?:docker|container)file)$"
+)
+# Documentation or code that merely mentions Dockerfile in its name.
+_NOT_DOCKERFILE_SUFFIXES = frozenset(
+    {".md", ".rst", ".txt", ".html", ".py", ".sh", ".json", ".yml", ".yaml", ".go", ".js", ".ts"}
+)
+
+
+@dataclass
+class Instruction:
+    """One logical Dockerfile instruction and the physical lines it spans."""
+
+    keyword: str
+    args: str
+    start: int
+    end: int
+    escape: str = "\\"
+
+
+@dataclass
+class _Stage:
+    base: str
+    name: str | None
+    parent: int | None
+    instructions: list[Instruction] = field(default_factory=list)
+
+
+def parse_instructions(
+    source: SourceFile, result: AnalyzerResult, analyzer: str
+) -> list[Instruction]:
+    """Logical instructions with continuations joined, comments and heredoc bodies dropped."""
+    lines = source.lines
+    escape = "\\"
+    index = 0
+    # Parser directives only count before the first comment, blank line or instruction.
+    while index < len(lines):
+        match = _DIRECTIVE.match(lines[index].strip())
+        if not match:
+            break
+        if match.group(1).lower() == "escape" and match.group(2) in ("`", "\\"):
+            escape = match.group(2)
+        index += 1
+
+    out: list[Instruction] = []
+    unknown: list[tuple[int, str]] = []
+    while index < len(lines):
+        raw = lines[index]
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("#"):
+            index += 1
+            continue
+        start = index + 1
+        last = index
+        pieces: list[str] = []
+        text = raw.rstrip()
+        while text.endswith(escape):
+            pieces.append(text[: -len(escape)].strip())
+            index += 1
+            # A comment or blank line inside a continuation is dropped, not a terminator.
+            while index < len(lines) and (
+                not lines[index].strip() or lines[index].strip().startswith("#")
+            ):
+                index += 1
+            if index >= len(lines):
+                text = ""
+                break
+            last = index
+            text = lines[index].rstrip()
+        pieces.append(text.strip())
+        end = last + 1
+        index = last + 1
+        logical = " ".join(piece for piece in pieces if piece)
+        word, _, rest = logical.partition(" ")
+        keyword = word.upper()
+        if keyword not in _INSTRUCTIONS:
+            unknown.append((start, word[:40]))
+            continue
+        out.append(Instruction(keyword, rest.strip(), start, end, escape))
+        if keyword in ("RUN", "COPY", "ADD"):
+            index, end = _skip_heredocs(lines, index, rest)
+            out[-1].end = max(out[-1].end, end)
+    if unknown:
+        line, word = unknown[0]
+        more = f" and {len(unknown) - 1} more line(s)" if len(unknown) > 1 else ""
+        result.warn(
+            source,
+            f"not a Dockerfile instruction: {word!r}{more}",
+            line,
+            analyzer,
+        )
+    return out
+
+
+def _skip_heredocs(lines: list[str], index: int, args: str) -> tuple[int, int]:
+    """Skip the bodies of `RUN <<EOF` heredocs; returns the next index and the last line used."""
+    end = index
+    for match in _HEREDOC.finditer(args):
+        strip_tabs = match.group(1) == "-"
+        delimiter = match.group(3)
+        while index < len(lines):
+            body = lines[index].lstrip("\t") if strip_tabs else lines[index]
+            index += 1
+            end = index
+            if body.rstrip() == delimiter:
+                break
+    return index, end
+
+
+def _split_stages(instructions: list[Instruction]) -> list[_Stage]:
+    stages: list[_Stage] = []
+    for inst in instructions:
+        if inst.keyword == "FROM":
+            words = [w for w in inst.args.split() if not w.startswith("--")]
+            base = words[0].lower() if words else ""
+            name = None
+            if len(words) >= 3 and words[1].lower() == "as":
+                name = words[2].lower()
+            parent = next(
+                (i for i in range(len(stages) - 1, -1, -1) if stages[i].name == base), None
+            )
+            stages.append(_Stage(base, name, parent))
+        elif stages:
+            stages[-1].instructions.append(inst)
+        elif inst.keyword != "ARG":
+            # Instructions before any FROM: keep them in an implicit stage rather than lose them.
+            stages.append(_Stage("", None, None, [inst]))
+    return stages
+
+
+def _runtime_chain(stages: list[_Stage]) -> list[_Stage]:
+    """The final stage and the earlier stages it is built FROM, oldest first."""
+    if not stages:
+        return []
+    chain = [stages[-1]]
+    seen = {len(stages) - 1}
+    parent = stages[-1].parent
+    while parent is not None and parent not in seen:
+        seen.add(parent)
+        chain.append(stages[parent])
+        parent = stages[parent].parent
+    return list(reversed(chain))
+
+
+def _words(text: str, escape: str = "\\") -> list[str]:
+    """Shell-like words: quotes group and are removed, the escape character escapes."""
+    words: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
+    in_word = False
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == quote:
+                quote = None
+            elif char == escape and quote == '"' and i + 1 < len(text):
+                i += 1
+                current.append(text[i])
+            else:
+                current.append(char)
+        elif char in ("'", '"'):
+            quote = char
+            in_word = True
+        elif char == escape and i + 1 < len(text):
+            i += 1
+            current.append(text[i])
+            in_word = True
+        elif char.isspace():
+            if in_word:
+                words.append("".join(current))
+                current = []
+                in_word = False
+        else:
+            current.append(char)
+            in_word = True
+        i += 1
+    if in_word:
+        words.append("".join(current))
+    return words
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in ("'", '"'):
+        return text[1:-1]
+    return text
+
+
+def _json_list(text: str) -> list[str] | None:
+    if not text.startswith("["):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    return None
+
+
+def parse_env(args: str, escape: str = "\\") -> list[tuple[str, str]]:
+    """`ENV K=V K2="v 2"` pairs, or the legacy `ENV K the rest` form."""
+    first = args.split(None, 1)
+    if not first:
+        return []
+    if "=" not in first[0]:
+        value = first[1] if len(first) > 1 else ""
+        return [(first[0], _unquote(value))]
+    pairs: list[tuple[str, str]] = []
+    for word in _words(args, escape):
+        name, sep, value = word.partition("=")
+        if sep and name:
+            pairs.append((name, value))
+    return pairs
+
+
+@dataclass
+class _Healthcheck:
+    inst: Instruction
+    command: str
+    interval: int | float | None
+    timeout: int | float | None
+    start_period: int | float | None
+    retries: int | None
+
+
+def _parse_healthcheck(
+    inst: Instruction, source: SourceFile, result: AnalyzerResult, analyzer: str
+) -> _Healthcheck | None:
+    """A HEALTHCHECK CMD with its options; None for `HEALTHCHECK NONE` or a malformed one."""
+    rest = inst.args
+    options: dict[str, str] = {}
+    while rest.startswith("--"):
+        word, _, rest = rest.partition(" ")
+        rest = rest.lstrip()
+        name, sep, value = word[2:].partition("=")
+        if not sep:
+            value, _, rest = rest.partition(" ")
+            rest = rest.lstrip()
+        options[name.lower()] = _unquote(value)
+    keyword, _, command = rest.partition(" ")
+    if keyword.upper() == "NONE":
+        return None
+    if keyword.upper() != "CMD" or not command.strip():
+        result.warn(source, "HEALTHCHECK without a CMD", inst.start, analyzer)
+        return None
+    command = command.strip()
+    exec_form = _json_list(command)
+    if exec_form is not None:
+        command = " ".join(exec_form)
+
+    def seconds(option: str) -> int | float | None:
+        if option not in options:
+            return None
+        value = duration_seconds(options[option])
+        if value is None:
+            result.warn(
+                source,
+                f"HEALTHCHECK --{option}={options[option]} is not a duration",
+                inst.start,
+                analyzer,
+            )
+        return value
+
+    retries: int | None = None
+    if "retries" in options:
+        if options["retries"].isdigit():
+            retries = int(options["retries"])
+        else:
+            result.warn(
+                source,
+                f"HEALTHCHECK --retries={options['retries']} is not a number",
+                inst.start,
+                analyzer,
+            )
+    return _Healthcheck(
+        inst,
+        command,
+        seconds("interval"),
+        seconds("timeout"),
+        seconds("start-period"),
+        retries,
+    )
+
+
+def _looks_binary(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    sample = text[:4096]
+    controls = sum(1 for char in sample if ord(char) < 32 and char not in "\t\n\r\f")
+    return bool(sample) and controls / len(sample) > 0.05
+
+
+def _fmt_seconds(value: int | float) -> str:
+    return f"{value}s"
+
+
+class DockerfileAnalyzer:
+    """Reads what the built image states about running it; build-only stages are ignored."""
+
+    name = "dockerfile"
+
+    def accepts(self, source: SourceFile) -> bool:
+        if not _DOCKERFILE_NAME.match(source.name):
+            return False
+        lower = source.name.lower()
+        if lower.endswith(("dockerfile", "containerfile")):
+            return True
+        return source.suffix not in _NOT_DOCKERFILE_SUFFIXES
+
+    def analyze(self, source: SourceFile) -> AnalyzerResult:
+        result = AnalyzerResult()
+        if _looks_binary(source.text):
+            result.warn(source, "not a text Dockerfile (binary content)", None, self.name)
+            return result
+        instructions = parse_instructions(source, result, self.name)
+        if not instructions:
+            if not result.warnings:
+                result.warn(source, "Dockerfile has no instructions", None, self.name)
+            return result
+        stages = _split_stages(instructions)
+        if not any(inst.keyword == "FROM" for inst in instructions):
+            result.warn(
+                source, "Dockerfile has no FROM instruction", instructions[0].start, self.name
+            )
+
+        env: dict[str, tuple[str, Instruction]] = {}
+        ports: dict[str, Instruction] = {}
+        volumes: dict[str, Instruction] = {}
+        user: tuple[str, Instruction] | None = None
+        health: _Healthcheck | None = None
+        for stage in _runtime_chain(stages):
+            for inst in stage.instructions:
+                if inst.keyword == "ENV":
+                    pairs = parse_env(inst.args, inst.escape)
+                    if not pairs:
+                        result.warn(source, "ENV without a variable", inst.start, self.name)
+                    for name, value in pairs:
+                        env.pop(name, None)  # a redefinition moves to where it now is
+                        env[name] = (value, inst)
+                elif inst.keyword == "EXPOSE":
+                    for port in _words(inst.args, inst.escape):
+                        ports.setdefault(port, inst)
+                elif inst.keyword == "VOLUME":
+                    paths = _json_list(inst.args)
+                    for path in paths if paths is not None else _words(inst.args, inst.escape):
+                        if path:
+                            volumes.setdefault(path, inst)
+                elif inst.keyword == "USER":
+                    name = inst.args.strip()
+                    if name:
+                        user = (name, inst)
+                    else:
+                        result.warn(source, "USER without a name", inst.start, self.name)
+                elif inst.keyword == "HEALTHCHECK":
+                    health = _parse_healthcheck(inst, source, result, self.name)
+
+        if health is not None:
+            summary = f"{source.path} health check runs `{health.command}`"
+            if health.interval is not None:
+                summary += f" every {_fmt_seconds(health.interval)}"
+            details = []
+            if health.timeout is not None:
+                details.append(f"timeout {_fmt_seconds(health.timeout)}")
+            if health.retries is not None:
+                details.append(f"{health.retries} retries")
+            if health.start_period is not None:
+                details.append(f"start period {_fmt_seconds(health.start_period)}")
+            if details:
+                summary += f" ({', '.join(details)})"
+            result.facts.append(
+                HealthCheck(
+                    check_type="exec",
+                    target=health.command,
+                    interval_s=health.interval,
+                    timeout_s=health.timeout,
+                    failure_threshold=health.retries,
+                    mechanism="dockerfile-healthcheck",
+                    summary=summary,
+                    citations=[source.cite(health.inst.start, health.inst.end)],
+                )
+            )
+        for port, inst in ports.items():
+            result.facts.append(
+                ResourceRequirement(
+                    resource="port",
+                    value=port,
+                    summary=f"{source.path} exposes port {port}",
+                    citations=[source.cite(inst.start, inst.end)],
+                )
+            )
+        for path, inst in volumes.items():
+            result.facts.append(
+                ResourceRequirement(
+                    resource="volume",
+                    value=path,
+                    summary=f"{source.path} declares volume {path}",
+                    citations=[source.cite(inst.start, inst.end)],
+                )
+            )
+        if user is not None:
+            name, inst = user
+            result.facts.append(
+                ResourceRequirement(
+                    resource="permission",
+                    value=f"user:{name}",
+                    summary=f"{source.path} runs as user {name}",
+                    citations=[source.cite(inst.start, inst.end)],
+                )
+            )
+        for name, (value, inst) in env.items():
+            secret = looks_secret(name, value)
+            shown = "(secret, value withheld)" if secret else f"= {value!r}"
+            result.facts.append(
+                ConfigParameter(
+                    name=name,
+                    value_type=cast(ValueType, infer_value_type(value)),
+                    default=value,
+                    secret=secret,
+                    summary=f"{source.path} sets environment variable {name} {shown}",
+                    citations=[source.cite(inst.start, inst.end)],
+                )
+            )
+        return result
+
+
+register(DockerfileAnalyzer())

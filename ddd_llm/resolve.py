@@ -1,0 +1,92 @@
+"""Fill `{{ var }}` / `${VAR}` placeholders in facts from the parameters that define them.
+
+Deployment code names values through variables (an Ansible task waits for
+`{{ collector_listen_port }}`, a unit runs as `${APP_USER}`); the variable itself is a
+config_parameter fact with a default, often in another file (role defaults). An operator
+needs the value, so a placeholder whose variable has exactly one non-secret default in
+the same service (or repo-wide) is replaced, and the definition is cited too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ddd_llm.models import (
+    Citation,
+    ConfigParameter,
+    Dependency,
+    FactBase,
+    HealthCheck,
+    ResourceRequirement,
+    ValidationMethod,
+    make_fact_id,
+)
+
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+FIELDS: dict[type[FactBase], tuple[str, ...]] = {
+    HealthCheck: ("target",),
+    ResourceRequirement: ("value", "request", "limit"),
+    Dependency: ("target",),
+    ValidationMethod: ("method", "expected"),
+    ConfigParameter: ("default",),
+}
+
+
+def _definitions(facts: list[FactBase]) -> dict[tuple[str | None, str], ConfigParameter]:
+    """(service, name) → the parameter that defines it, when its default is unambiguous."""
+    candidates: dict[tuple[str | None, str], list[ConfigParameter]] = {}
+    for fact in facts:
+        if (
+            isinstance(fact, ConfigParameter)
+            and fact.default is not None
+            and not fact.secret
+            and not PLACEHOLDER.search(fact.default)
+        ):
+            candidates.setdefault((fact.service, fact.name), []).append(fact)
+    return {
+        key: found[0] for key, found in candidates.items() if len({f.default for f in found}) == 1
+    }
+
+
+def resolve_placeholders(facts: list[FactBase]) -> list[FactBase]:
+    defs = _definitions(facts)
+    out: list[FactBase] = []
+    for fact in facts:
+        fields = FIELDS.get(type(fact), ())
+        update: dict[str, Any] = {}
+        cited: list[Citation] = []
+
+        def substitute(
+            match: re.Match[str], service: str | None = fact.service, cited: list[Citation] = cited
+        ) -> str:
+            name = match.group(1) or match.group(2)
+            definition = defs.get((service, name)) or defs.get((None, name))
+            if definition is None or definition.default is None:
+                return match.group(0)
+            if definition.citations[0] not in cited:
+                cited.append(definition.citations[0])
+            return definition.default
+
+        for name in (*fields, "summary"):
+            value = getattr(fact, name)
+            if isinstance(value, str) and PLACEHOLDER.search(value):
+                resolved = PLACEHOLDER.sub(substitute, value)
+                if resolved != value:
+                    update[name] = resolved
+        if not update:
+            out.append(fact)
+            continue
+        if isinstance(fact, HealthCheck) and fact.port is None:
+            target = update.get("target", fact.target)
+            if fact.check_type == "tcp" and str(target).isdigit():
+                update["port"] = int(target)
+        citations = list(fact.citations)
+        citations += [c for c in cited if c not in citations]
+        update["citations"] = citations
+        changed = fact.model_copy(update=update)
+        changed = changed.model_copy(
+            update={"id": make_fact_id(changed.fact_kind, changed.service, changed.key())}
+        )
+        out.append(changed)
+    return out

@@ -1,0 +1,15 @@
+"""Line splitting that agrees with editors, `ast` and YAML: only \\n, \\r\\n and \\r end a line."""
+
+from __future__ import annotations
+
+import re
+
+_EOL = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as numbered by citations (str.splitlines also breaks on \\f, \\x1c, \\u2028 …)."""
+    lines = _EOL.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
