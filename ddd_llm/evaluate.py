@@ -22,8 +22,8 @@ STATIC_KINDS: tuple[FactKind, ...] = (
 
 
 def normalise_id(fact_id: str) -> str:
-    """Ids compare without case and with runs of whitespace collapsed."""
-    return re.sub(r"\s+", " ", fact_id.strip().lower())
+    """Ids compare with runs of whitespace collapsed; case stays (`PORT` and `port` differ)."""
+    return re.sub(r"\s+", " ", fact_id.strip())
 
 
 @dataclass(frozen=True)

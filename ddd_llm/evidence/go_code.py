@@ -1133,6 +1133,9 @@ def _env(f: _File) -> list[_Param]:
         default = None
         if helper.default_index is not None and helper.default_index < len(args):
             default, const_line = f.value(args[helper.default_index], as_written=True)
+            if default is not None and const_line is None and "(" in default:
+                # A computed fallback (`defaultGOPATH()`) tells an operator nothing.
+                default = None
             if const_line:
                 lines.append((const_line, const_line))
         value_type = helper.value_type

@@ -410,6 +410,7 @@ class _Param:
     value_type: ValueType | None = None
     default: str | None = None
     required: bool = False
+    allowed: list[str] | None = None
 
     def absorb(self, other: _Param) -> None:
         self.lines.extend(other.lines)
@@ -418,6 +419,7 @@ class _Param:
         if self.value_type in (None, "string") and other.value_type not in (None, "string"):
             self.value_type = other.value_type
         self.required = self.required or other.required
+        self.allowed = self.allowed or other.allowed
 
 
 class _File:
@@ -559,6 +561,7 @@ def _env(f: _File) -> list[_Param]:
         param.lines.insert(0, f.cite(start, last))
         params.append(param)
     params.extend(_destructured(f))
+    params.extend(_convict(f))
     return params
 
 
@@ -666,6 +669,65 @@ def _destructured(f: _File) -> list[_Param]:
                 param.value_type = cast(ValueType, infer_value_type(param.default))
             param.lines.insert(0, f.cite(s, last))
             params.append(param)
+    return params
+
+
+_CONVICT_FORMATS: dict[str, ValueType] = {
+    "port": "int",
+    "int": "int",
+    "nat": "int",
+    "Number": "float",
+    "Boolean": "bool",
+    "Array": "list",
+    "String": "string",
+    "url": "string",
+    "email": "string",
+    "ipaddress": "string",
+    "duration": "duration",
+    "timestamp": "string",
+}
+
+
+def _convict(f: _File) -> list[_Param]:
+    """convict schema entries: `{ doc, format: 'port', default: 8080, env: 'PORT' }`."""
+    code = f.code
+    masked = code.masked
+    params: list[_Param] = []
+    for m in re.finditer(r"(?<![\w$.])env\s*:\s*(?=['\"`])", masked):
+        lit = code.lits.get(m.end())
+        if lit is None or not re.fullmatch(r"[A-Z][A-Z0-9_]*", lit.value):
+            continue
+        brace = code.enclosing(m.start())
+        got = code.args(brace) if brace is not None else None
+        if got is None:
+            continue
+        values: dict[str, Span] = {}
+        for a, b in got[0]:
+            km = re.compile(r"([A-Za-z_$][\w$]*)\s*:\s*").match(masked, a, b)
+            if km:
+                values[km.group(1)] = (km.end(), b)
+        if not {"default", "format", "doc"} & set(values):
+            continue
+        param = _Param(name=lit.value)
+        end = m.end()
+        if "default" in values:
+            value = f.operand(values["default"][0])
+            if value and value[1] == values["default"][1]:
+                param.default = value[0]
+                param.lines.extend(value[2])
+            end = max(end, values["default"][1])
+        if "format" in values:
+            fmt_span = values["format"]
+            fmt = code.lit(fmt_span) or masked[fmt_span[0] : fmt_span[1]].strip()
+            if masked[fmt_span[0] : fmt_span[0] + 1] == "[":
+                options = _paths(f, fmt_span)
+                param.value_type, param.allowed = "enum", options or None
+            else:
+                param.value_type = _CONVICT_FORMATS.get(fmt)
+            end = max(end, fmt_span[1])
+        start = min([m.start(), *(s for s, _e in values.values())])
+        param.lines.insert(0, f.cite(start, end))
+        params.append(param)
     return params
 
 
@@ -1000,18 +1062,22 @@ class JavaScriptAnalyzer:
         return [source.cite(a, b) for a, b in _merge_lines(lines)]
 
     def _param(self, source: SourceFile, p: _Param) -> ConfigParameter:
-        secret = looks_secret(p.name, p.default)
-        bits: list[str] = [p.value_type or "string"]
+        # `process.env.X || ''` states no default: the variable is simply optional.
+        default = p.default or None
+        value_type = p.value_type or cast(ValueType, infer_value_type(default))
+        secret = looks_secret(p.name, default)
+        bits: list[str] = [value_type]
         if p.required:
             bits.append("required")
-        if p.default is not None and not secret:
-            bits.append(f"default {p.default}")
+        if default is not None and not secret:
+            bits.append(f"default {default}")
         return ConfigParameter(
             summary=f"environment variable {p.name} ({', '.join(bits)})",
             citations=self._cites(source, p.lines),
             name=p.name,
-            value_type=p.value_type or "string",
-            default=p.default,
+            value_type=value_type,
+            default=default,
+            allowed_values=p.allowed,
             required=p.required,
             secret=secret,
         )

@@ -456,3 +456,43 @@ def test_random_garbage_never_raises() -> None:
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 300)))
         result = ANALYZER.analyze(SourceFile("x.js", text))
         assert not [w for w in result.warnings if "could not read" in w.message], text
+
+
+def test_convict_schema_entries() -> None:
+    text = """
+    const config = convict({
+      env: {
+        doc: 'The application environment.',
+        format: ['production', 'development'],
+        default: 'development',
+        env: 'NODE_ENV',
+      },
+      port: { doc: 'Port.', format: 'port', default: 8080, env: 'PORT' },
+      password: { doc: 'pw', format: String, default: 'hunter2', env: 'DB_PASSWORD' },
+    });
+    """
+    result = run(text)
+    node_env = param(result, "NODE_ENV")
+    assert (node_env.value_type, node_env.default) == ("enum", "development")
+    assert node_env.allowed_values == ["production", "development"]
+    assert lines(node_env) == [(3, 6)]
+    port = param(result, "PORT")
+    assert (port.value_type, port.default, lines(port)) == ("int", "8080", [(8, 8)])
+    password = param(result, "DB_PASSWORD")
+    assert password.secret and password.default is None
+
+
+def test_express_generator_bin_www() -> None:
+    text = """
+    var app = require('../app');
+    var http = require('http');
+
+    var port = normalizePort(process.env.PORT || '3000');
+    app.set('port', port);
+
+    var server = http.createServer(app);
+    server.listen(port);
+    """
+    result = run(text, "bin/www.js")
+    assert param(result, "PORT").default == "3000"
+    assert lines(ports(result)["3000"]) == [(4, 4), (8, 8)]

@@ -1,0 +1,52 @@
+"""Per fixture: facts per kind, precision/recall against gold, first vs second run time and embeds.
+
+Run: `DDD_LLM_ONNX_DIR=../shared/models/all-MiniLM-L6-v2/onnx .venv/bin/python -m benchmarks.extract_runs`
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from ddd_llm.evaluate import STATIC_KINDS, load_gold, score_facts
+from ddd_llm.index import load_embedding_function
+from ddd_llm.pipeline import ExtractOptions, extract
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def main() -> None:
+    load_embedding_function()  # model load is a one-off per process, not part of a run
+    for fixture in sorted(p for p in FIXTURES.iterdir() if (p / "gold.json").is_file()):
+        with tempfile.TemporaryDirectory() as tmp:
+            repo = Path(tmp) / fixture.name
+            shutil.copytree(fixture, repo)
+            out = Path(tmp) / "out"
+            t0 = time.perf_counter()
+            first = extract(repo, ExtractOptions(out_dir=out)).document
+            t1 = time.perf_counter()
+            second = extract(repo, ExtractOptions(out_dir=out)).document
+            t2 = time.perf_counter()
+        kinds = Counter(f.kind for f in first.facts)
+        scores = score_facts(
+            list(first.facts), load_gold(fixture / "gold.json"), STATIC_KINDS, {"static"}
+        )
+        print(f"## {fixture.name}")
+        print("facts per kind: " + ", ".join(f"{k}={kinds[k]}" for k in sorted(kinds)))
+        for kind, s in scores.items():
+            print(
+                f"  {kind:22s} P={s.precision:.3f} R={s.recall:.3f} "
+                f"(predicted {s.predicted}, gold-static {s.expected})"
+            )
+        print(
+            f"first run {t1 - t0:.2f}s embedded {first.run.index.embedded}/{first.run.index.chunks}"
+            f" · second run {t2 - t1:.2f}s embedded {second.run.index.embedded}"
+            f" · ratio {(t2 - t1) / (t1 - t0):.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
