@@ -1,6 +1,6 @@
 """Per fixture: facts per kind, precision/recall against gold, first vs second run time and embeds.
 
-Run: `DDD_LLM_ONNX_DIR=../shared/models/all-MiniLM-L6-v2/onnx .venv/bin/python -m benchmarks.extract_runs`
+Run (with DDD_LLM_ONNX_DIR set as the Makefile does): `.venv/bin/python -m benchmarks.extract_runs`
 """
 
 from __future__ import annotations

@@ -36,15 +36,56 @@ def _fail(error: DddError) -> typer.Exit:
     return typer.Exit(error.exit_code)
 
 
+LlmOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--llm",
+        help="LLM provider: openai, local, replay or none. Default: openai when OPENAI_API_KEY "
+        "is set, else local when installed, else none.",
+    ),
+]
+
+
 @app.command()
 def extract(
     path: Annotated[Path, typer.Argument(help="repository to read")],
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="output folder (default PATH/.ddd)")
     ] = None,
-    llm: Annotated[
-        str, typer.Option("--llm", help="LLM provider: none (static evidence only)")
-    ] = "none",
+    llm: LlmOpt = None,
+    model: Annotated[str | None, typer.Option("--model", help="model name")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="OpenAI-compatible server (or OPENAI_BASE_URL)"),
+    ] = None,
+    mode: Annotated[
+        str, typer.Option("--mode", help="instructor mode: tools, json_schema or json")
+    ] = "tools",
+    model_path: Annotated[
+        Path | None, typer.Option("--model-path", help="GGUF file for --llm local")
+    ] = None,
+    cassettes: Annotated[
+        Path | None, typer.Option("--cassettes", help="recorded responses for --llm replay")
+    ] = None,
+    record: Annotated[
+        Path | None, typer.Option("--record", help="write cassettes of every answer here")
+    ] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256)] = 8,
+    timeout: Annotated[float, typer.Option("--timeout", help="seconds per model call")] = 60.0,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, help="index hits per query")] = 4,
+    budget: Annotated[int, typer.Option("--budget", help="max prompt tokens per excerpt")] = 1500,
+    kinds: Annotated[
+        str | None, typer.Option("--kinds", help="comma-separated fact kinds to ask the model for")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="print the calls and cost estimate; call nothing")
+    ] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="do not use the response cache")] = (
+        False
+    ),
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="response cache folder")] = (
+        None
+    ),
     index_dir: Annotated[
         Path | None, typer.Option("--index-dir", help="chroma index folder (default OUT/index)")
     ] = None,
@@ -59,24 +100,56 @@ def extract(
     ] = False,
 ) -> None:
     """Extract operational facts and write facts.json and the runbooks."""
-    from ddd_llm.console import err, print_report
-    from ddd_llm.llm import get_provider
+    from ddd_llm.console import err, print_plan, print_report, progress_bar
+    from ddd_llm.llm import ProviderSettings, choose_provider_name
+    from ddd_llm.models import FACT_KINDS
     from ddd_llm.pipeline import ExtractOptions
+    from ddd_llm.pipeline import dry_run as plan_only
     from ddd_llm.pipeline import extract as run_extract
 
+    provider = llm
+    if provider is None:
+        provider, notice = choose_provider_name()
+        if notice:
+            err.print(f"note: {notice}", markup=False, highlight=False)
+    chosen = tuple(k.strip() for k in kinds.split(",")) if kinds else FACT_KINDS
+    unknown = [k for k in chosen if k not in FACT_KINDS]
+    if unknown:
+        err.print(f"error: unknown fact kind(s) {unknown}; choose from {', '.join(FACT_KINDS)}")
+        raise typer.Exit(2)
+    options = ExtractOptions(
+        out_dir=out,
+        index_dir=index_dir,
+        llm=provider,
+        provider_settings=ProviderSettings(
+            model=model,
+            base_url=base_url,
+            mode=mode,
+            model_path=str(model_path) if model_path else None,
+            cassettes=str(cassettes) if cassettes else None,
+        ),
+        max_file_bytes=max_file_bytes,
+        index=not no_index,
+        kinds=chosen,  # type: ignore[arg-type]
+        top_k=top_k,
+        budget=budget,
+        concurrency=concurrency,
+        timeout=timeout,
+        cache_dir=cache_dir,
+        no_cache=no_cache,
+        record_dir=record,
+    )
+
+    def notify(msg: str) -> None:
+        err.print(f"[dim]{msg}[/dim]", highlight=False)
+
     try:
-        get_provider(llm)
-        result = run_extract(
-            path,
-            ExtractOptions(
-                out_dir=out,
-                index_dir=index_dir,
-                llm=llm,
-                max_file_bytes=max_file_bytes,
-                index=not no_index,
-            ),
-            notify=lambda msg: err.print(f"[dim]{msg}[/dim]"),
-        )
+        if dry_run:
+            plan, model_name = plan_only(path, options, notify=notify)
+            print_plan(plan, provider, model_name)
+            return
+        with progress_bar() as update:
+            result = run_extract(path, options, notify=notify, progress=update)
     except DddError as error:
         raise _fail(error) from None
     print_report(result.document, verbose=verbose)

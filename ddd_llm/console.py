@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
+from ddd_llm.llm_extract import ExtractPlan
 from ddd_llm.models import FACT_KINDS, FactsDocument
 
 SHORT = {
@@ -68,6 +79,20 @@ def print_report(doc: FactsDocument, verbose: bool = False) -> None:
     reasons = Counter(s.reason.split(" (")[0] for s in run.skipped)
     if reasons:
         out.print("skipped: " + "; ".join(f"{n} {r}" for r, n in reasons.most_common()))
+    for f in run.failures:
+        err.print(
+            f"model call failed ({f.prompt} on {f.location}, {f.attempts} attempts): {f.error}",
+            markup=False,
+            highlight=False,
+            style="yellow",
+        )
+    if run.llm is not None:
+        u = run.usage
+        out.print(
+            f"model {run.llm.provider}/{run.llm.model}: {u.llm_calls} calls, "
+            f"{u.cache_hits} cache hits, {u.prompt_tokens} prompt + "
+            f"{u.completion_tokens} completion tokens, {len(run.failures)} failed"
+        )
     if verbose:
         for s in run.skipped:
             out.print(f"  skipped {s.path}: {s.reason}", markup=False, highlight=False)
@@ -80,3 +105,49 @@ def print_report(doc: FactsDocument, verbose: bool = False) -> None:
         f"scores: daily {sc.daily} · weekly {sc.weekly} · monthly {sc.monthly} · "
         f"overall {sc.overall}"
     )
+
+
+@contextmanager
+def progress_bar() -> Iterator[Callable[[int, int], None]]:
+    """A bar over model calls, shown on stderr once the first call finishes."""
+    with Progress(
+        TextColumn("model calls"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task: TaskID | None = None
+
+        def update(done: int, total: int) -> None:
+            nonlocal task
+            if task is None:
+                task = progress.add_task("calls", total=total)
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def print_plan(plan: ExtractPlan, provider: str, model: str) -> None:
+    """What --dry-run would ask, per kind, with tokens and an estimated cost."""
+    table = Table(title=f"dry run — {provider} ({model or 'no model'})")
+    table.add_column("kind")
+    table.add_column("calls", justify="right")
+    table.add_column("prompt version")
+    per_kind: Counter[str] = Counter(p.kind for p in plan.calls)
+    for kind, version in plan.prompt_versions.items():
+        table.add_row(kind, str(per_kind[kind]), version)
+    out.print(table)
+    tokens = plan.prompt_tokens()
+    cost = plan.estimated_cost(model)
+    out.print(
+        f"{len(plan.calls)} calls · ~{tokens} prompt tokens · "
+        + (
+            f"estimated cost ${cost:.4f} for {model}"
+            if cost is not None
+            else f"no price for {model!r}"
+        )
+    )
+    for p in plan.calls:
+        out.print(f"  {p.kind:22s} {p.chunk.location}", markup=False, highlight=False)

@@ -4,7 +4,8 @@
     ├── InputError                exit 2: a path, option or file the user gave is unusable
     │   └── ConfigError           exit 2: settings that cannot work together (provider, model)
     ├── IndexUnavailable          the vector index or its embedding model cannot be used
-    ├── LlmError                  a model call failed after its retries (provider, attempts)
+    ├── LlmError                  a model call failed (provider, attempts, retryable, retry_after)
+    │   └── ReplayMiss            the replay provider has no recording for a request
     └── LockHeld                  exit 4: another run holds the output or index lock
 
 The CLI prints `str(error)` on one line of stderr and exits with `exit_code`;
@@ -43,12 +44,31 @@ class IndexUnavailable(DddError):
 
 
 class LlmError(DddError):
+    """A failed model call. `retryable` errors (429, 5xx, timeouts) are retried with backoff."""
+
     def __init__(
-        self, message: str, *, provider: str, attempts: int = 1, hint: str | None = None
+        self,
+        message: str,
+        *,
+        provider: str,
+        attempts: int = 1,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        hint: str | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
         self.provider = provider
         self.attempts = attempts
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.prompt_tokens = prompt_tokens
+        self.completion_tokens = completion_tokens
+
+
+class ReplayMiss(LlmError):
+    pass
 
 
 class LockHeld(DddError):

@@ -278,6 +278,15 @@ class Diagnostic(Strict):
         return f"{where}: {self.message}"
 
 
+class LlmFailure(Strict):
+    """A model request that failed after its retries (an extension of FACTS.md's `run`)."""
+
+    prompt: str
+    location: str
+    error: str
+    attempts: int
+
+
 class IndexStats(Strict):
     chunks: int = 0
     embedded: int = 0
@@ -297,6 +306,7 @@ class RunInfo(Strict):
     skipped: list[Skipped] = Field(default_factory=list)
     warnings: list[Diagnostic] = Field(default_factory=list)
     index: IndexStats = Field(default_factory=IndexStats)
+    failures: list[LlmFailure] = Field(default_factory=list)
 
 
 class FactsDocument(Strict):

@@ -17,19 +17,30 @@ from ddd_llm.chunk import Chunk, chunk_file
 from ddd_llm.errors import IndexUnavailable, InputError
 from ddd_llm.evidence import SourceFile, analyze_files
 from ddd_llm.index import ChunkIndex, load_embedding_function, persistent_client
+from ddd_llm.llm import ProviderSettings, get_provider
+from ddd_llm.llm.cache import ResponseCache
+from ddd_llm.llm.runner import Runner
+from ddd_llm.llm_extract import ExtractPlan, plan, run_plan
 from ddd_llm.merge import merge_facts
 from ddd_llm.models import (
+    FACT_KINDS,
     Diagnostic,
+    FactBase,
+    FactKind,
     FactsDocument,
     IndexStats,
+    LlmFailure,
     RepoInfo,
     RunInfo,
+    Service,
     ToolInfo,
+    Usage,
 )
 from ddd_llm.order import StartOrder, start_order
+from ddd_llm.redact import redact
 from ddd_llm.render import render_all
 from ddd_llm.resolve import resolve_placeholders
-from ddd_llm.scan import MAX_FILE_BYTES, scan
+from ddd_llm.scan import MAX_FILE_BYTES, ScanResult, scan
 from ddd_llm.services import ServiceResolver, merge_services
 from ddd_llm.verify import verify
 
@@ -47,8 +58,18 @@ class ExtractOptions:
     out_dir: Path | None = None
     index_dir: Path | None = None
     llm: str = "none"
+    provider_settings: ProviderSettings = field(default_factory=ProviderSettings)
     max_file_bytes: int = MAX_FILE_BYTES
     index: bool = True
+    kinds: tuple[FactKind, ...] = FACT_KINDS
+    top_k: int = 4
+    budget: int = 1500
+    max_retries: int = 2
+    concurrency: int = 8
+    timeout: float = 60.0
+    cache_dir: Path | None = None
+    no_cache: bool = False
+    record_dir: Path | None = None
 
 
 @dataclass
@@ -91,7 +112,7 @@ def build_index(
     embedding_loader: Callable[[], Any] = load_embedding_function,
     client_factory: Callable[[Path], Any] = persistent_client,
     collection: str = "chunks",
-) -> IndexStats:
+) -> tuple[ChunkIndex | None, IndexStats]:
     """Sync the chunks into the index; an unusable index is a warning, never the end of the run."""
     try:
         index = ChunkIndex(client_factory(index_dir), collection, embedding_loader())
@@ -100,21 +121,37 @@ def build_index(
         warnings.append(
             Diagnostic(path=str(index_dir), message=f"index skipped: {exc}", source="index")
         )
-        return IndexStats(chunks=len(chunks), available=False, location=str(index_dir))
-    return stats.model_copy(update={"location": str(index_dir)})
+        return None, IndexStats(chunks=len(chunks), available=False, location=str(index_dir))
+    return index, stats.model_copy(update={"location": str(index_dir)})
 
 
-def extract(
+@dataclass
+class Prepared:
+    """Everything before the model is asked: scanned files, chunks, index, static facts."""
+
+    root: Path
+    out_dir: Path
+    started: datetime
+    scanned: ScanResult
+    chunks: list[Chunk]
+    index: ChunkIndex | None
+    index_stats: IndexStats
+    warnings: list[Diagnostic]
+    services: list[Service]
+    resolver: ServiceResolver
+    static_facts: list[FactBase]
+
+
+def prepare(
     repo: Path,
-    options: ExtractOptions | None = None,
+    options: ExtractOptions,
     *,
     clock: Clock = utc_now,
     notify: Notify | None = None,
     embedding_loader: Callable[[], Any] = load_embedding_function,
     client_factory: Callable[[Path], Any] = persistent_client,
-) -> ExtractResult:
-    """Run the whole pipeline on one repository and write facts.json and the artifacts."""
-    options = options or ExtractOptions()
+) -> Prepared:
+    """scan → chunk → index → evidence, with services named and static facts owned."""
     say = notify or (lambda _msg: None)
     started = clock()
     root = Path(repo)
@@ -131,11 +168,12 @@ def extract(
         ) from None
     warnings = list(scanned.warnings)
 
-    chunks = [c for f in scanned.files for c in chunk_file(f.path, f.text)]
+    chunks = [c for f in scanned.files for c in chunk_file(f.path, redact(f.text))]
     say(f"chunked into {len(chunks)} chunks")
+    index: ChunkIndex | None = None
     index_stats = IndexStats(chunks=len(chunks), available=False)
     if options.index:
-        index_stats = build_index(
+        index, index_stats = build_index(
             chunks,
             options.index_dir or out_dir / "index",
             warnings,
@@ -152,10 +190,99 @@ def extract(
     )
     owned, packages = resolver.resolve(evidence.facts)
     services = merge_services([*services, *packages])
-    merged = merge_facts(resolve_placeholders(owned))
+    resolver.add_known(packages)
+    say(f"{len(owned)} static findings")
+    return Prepared(
+        root,
+        out_dir,
+        started,
+        scanned,
+        chunks,
+        index,
+        index_stats,
+        warnings,
+        services,
+        resolver,
+        owned,
+    )
+
+
+def plan_llm(prepared: Prepared, options: ExtractOptions) -> ExtractPlan:
+    return plan(
+        prepared.chunks,
+        prepared.index,
+        prepared.static_facts,
+        [s.name for s in prepared.services],
+        kinds=options.kinds,
+        top_k=options.top_k,
+        budget=options.budget,
+        max_retries=options.max_retries,
+        warnings=prepared.warnings,
+    )
+
+
+def dry_run(repo: Path, options: ExtractOptions, **kwargs: Any) -> tuple[ExtractPlan, str]:
+    """The calls an extract would make (and the model it would use), calling nothing."""
+    prepared = prepare(repo, options, **kwargs)
+    provider = get_provider(options.llm, options.provider_settings)
+    return plan_llm(prepared, options), provider.model
+
+
+def extract(
+    repo: Path,
+    options: ExtractOptions | None = None,
+    *,
+    clock: Clock = utc_now,
+    notify: Notify | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    embedding_loader: Callable[[], Any] = load_embedding_function,
+    client_factory: Callable[[Path], Any] = persistent_client,
+) -> ExtractResult:
+    """Run the whole pipeline on one repository and write facts.json and the artifacts."""
+    options = options or ExtractOptions()
+    say = notify or (lambda _msg: None)
+    provider = get_provider(options.llm, options.provider_settings)
+    prepared = prepare(
+        repo,
+        options,
+        clock=clock,
+        notify=notify,
+        embedding_loader=embedding_loader,
+        client_factory=client_factory,
+    )
+    warnings = prepared.warnings
+    llm_facts: list[FactBase] = []
+    usage = Usage()
+    failures: list[LlmFailure] = []
+    prompt_versions: dict[str, str] = {}
+    if options.llm != "none":
+        extract_plan = plan_llm(prepared, options)
+        say(f"asking {provider.name} ({provider.model}): {len(extract_plan.calls)} requests")
+        runner = Runner(
+            provider,
+            cache=None if options.no_cache else ResponseCache(options.cache_dir),
+            concurrency=options.concurrency,
+            timeout=options.timeout,
+            progress=progress,
+        )
+        result = run_plan(extract_plan, runner, prepared.resolver, warnings, options.record_dir)
+        llm_facts = result.facts
+        usage = runner.stats.usage
+        prompt_versions = result.prompt_versions
+        failures = [
+            LlmFailure(prompt=f.prompt, location=f.label, error=f.error, attempts=f.attempts)
+            for f in result.failures
+        ]
+        say(
+            f"{len(llm_facts)} facts from the model; {usage.llm_calls} calls, "
+            f"{usage.cache_hits} cached, {len(failures)} failed"
+        )
+
+    root = prepared.root
+    services = prepared.services
+    merged = merge_facts(resolve_placeholders([*prepared.static_facts, *llm_facts]))
     facts = verify(root, merged.facts, merged.conflicts)
     facts.sort(key=lambda f: (f.service or "", f.fact_kind, f.id))
-    say(f"{len(facts)} facts from static evidence")
 
     order = start_order([s.name for s in services], facts)
     gaps = find_gaps(services, facts, order)
@@ -163,19 +290,23 @@ def extract(
         tool=ToolInfo(version=__version__),
         repo=RepoInfo(root=str(repo), commit=git_commit(root)),
         run=RunInfo(
-            started_at=started.isoformat(),
+            started_at=prepared.started.isoformat(),
             finished_at=clock().isoformat(),
-            llm=None,
-            files_scanned=len(scanned.files),
-            skipped=scanned.skipped,
+            llm=provider.info(),
+            prompt_versions=prompt_versions,
+            usage=usage,
+            files_scanned=len(prepared.scanned.files),
+            skipped=prepared.scanned.skipped,
             warnings=warnings,
-            index=index_stats,
+            index=prepared.index_stats,
+            failures=failures,
         ),
         services=services,
         facts=facts,  # type: ignore[arg-type]
         gaps=gaps,
         scores=scores(item_scores(services, facts, order)),
     )
+    out_dir = prepared.out_dir
     write_facts(document, out_dir / FACTS_FILE)
     artifacts = render_all(document, out_dir)
     return ExtractResult(document, out_dir, [out_dir / FACTS_FILE, *artifacts], order)

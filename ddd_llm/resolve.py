@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ddd_llm.evidence.base import infer_value_type
 from ddd_llm.models import (
     Citation,
     ConfigParameter,
@@ -23,7 +24,11 @@ from ddd_llm.models import (
     make_fact_id,
 )
 
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+PLACEHOLDER = re.compile(
+    r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}"
+    r"|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}"
+)
+"""`{{ var }}` (Jinja/Ansible/Helm-style) and `${VAR}` / `${VAR:-fallback}` (shell/compose)."""
 FIELDS: dict[type[FactBase], tuple[str, ...]] = {
     HealthCheck: ("target",),
     ResourceRequirement: ("value", "request", "limit"),
@@ -51,6 +56,7 @@ def _definitions(facts: list[FactBase]) -> dict[tuple[str | None, str], ConfigPa
 
 def resolve_placeholders(facts: list[FactBase]) -> list[FactBase]:
     defs = _definitions(facts)
+    secrets = {f.name: True for f in facts if isinstance(f, ConfigParameter) and f.secret}
     out: list[FactBase] = []
     for fact in facts:
         fields = FIELDS.get(type(fact), ())
@@ -63,7 +69,9 @@ def resolve_placeholders(facts: list[FactBase]) -> list[FactBase]:
             name = match.group(1) or match.group(2)
             definition = defs.get((service, name)) or defs.get((None, name))
             if definition is None or definition.default is None:
-                return match.group(0)
+                fallback = match.group(3)
+                # `${VAR:-5}` with VAR defined nowhere runs with its fallback.
+                return fallback if fallback and not secrets.get(name) else match.group(0)
             if definition.citations[0] not in cited:
                 cited.append(definition.citations[0])
             return definition.default
@@ -74,6 +82,13 @@ def resolve_placeholders(facts: list[FactBase]) -> list[FactBase]:
                 resolved = PLACEHOLDER.sub(substitute, value)
                 if resolved != value:
                     update[name] = resolved
+        if isinstance(fact, ConfigParameter) and not fact.secret:
+            refs = {m.group(1) or m.group(2) for m in PLACEHOLDER.finditer(fact.default or "")}
+            if any(secrets.get(r) for r in refs):
+                # A value built from a secret is a secret: keep neither.
+                update = {"secret": True, "default": None}
+            elif "default" in update and fact.value_type == "string":
+                update["value_type"] = infer_value_type(update["default"])
         if not update:
             out.append(fact)
             continue

@@ -8,6 +8,13 @@ from pathlib import PurePosixPath
 
 from ddd_llm.models import Citation, FactBase, Service, make_fact_id
 
+NOT_PACKAGES = frozenset(
+    "defaults tasks handlers vars meta templates files library molecule "  # an Ansible role
+    "docs doc examples example tests test spec scripts tools ci .github .gitlab "
+    "deploy deployment deployments config configs conf etc".split()
+)
+"""Top-level folders that hold no service's entry point: never named as a code package."""
+
 
 def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name.lower())
@@ -53,6 +60,11 @@ class ServiceResolver:
         }
         self.deployed = bool(services)
 
+    def add_known(self, services: list[Service]) -> None:
+        """Code packages that became services are valid names for model answers too."""
+        for svc in services:
+            self.known.setdefault(normalise(svc.name), svc.name)
+
     def owner(self, path: str) -> str | None:
         parents = [str(p) for p in PurePosixPath(path).parents if str(p) != "."]
         # (1) the longest declared owner folder
@@ -68,7 +80,8 @@ class ServiceResolver:
                 return hit
         # (3) with no deployment artifact at all, the top-level package
         if not self.deployed and parents:
-            return PurePosixPath(parents[-1]).name.lower()
+            top = PurePosixPath(parents[-1]).name.lower()
+            return None if top in NOT_PACKAGES else top
         return None
 
     def resolve(self, facts: list[FactBase]) -> tuple[list[FactBase], list[Service]]:

@@ -14,7 +14,7 @@ runner = CliRunner()
 
 def make_broken_repo(root: Path) -> None:
     files: dict[str, bytes] = {
-        "docker-compose.yml": b"services:\n  api:\n    image: api:1\n    ports: [\"8080:80\"\n",
+        "docker-compose.yml": b'services:\n  api:\n    image: api:1\n    ports: ["8080:80"\n',
         "deploy/compose.yaml": b"version: '3.8'\nvolumes:\n  data: {}\n",
         "Dockerfile": b"",
         "k8s/app.yaml": b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: 7\n",
@@ -34,7 +34,9 @@ def test_bad_files_are_warnings_naming_the_file(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     make_broken_repo(repo)
     out = tmp_path / "out"
-    result = runner.invoke(app, ["extract", str(repo), "--out", str(out), "--no-index"])
+    result = runner.invoke(
+        app, ["extract", str(repo), "--out", str(out), "--no-index", "--llm", "none"]
+    )
     assert result.exit_code == 0, result.output
     raw = json.loads((out / "facts.json").read_text())
     warned = {w["path"]: w for w in raw["run"]["warnings"]}
@@ -44,7 +46,9 @@ def test_bad_files_are_warnings_naming_the_file(tmp_path: Path) -> None:
     assert "Dockerfile" in warned
     assert "k8s/app.yaml" in warned
     assert warned["units/agent.service"]["line"] == 2
-    assert warned["notes/latin1.md"]["line"] == 1 and "UTF-8" in warned["notes/latin1.md"]["message"]
+    assert (
+        warned["notes/latin1.md"]["line"] == 1 and "UTF-8" in warned["notes/latin1.md"]["message"]
+    )
     assert skipped["config/values.yaml"] == "binary content"
     assert warned["app/settings.py"]["line"] == 1
     # The good file in the same repo still gave its facts.

@@ -21,7 +21,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[FactsDocum
     out: dict[str, tuple[FactsDocument, Path, str]] = {}
     for name in FIXTURE_NAMES:
         dest = tmp_path_factory.mktemp(name)
-        result = runner.invoke(app, ["extract", str(FIXTURES / name), "--out", str(dest)])
+        result = runner.invoke(
+            app, ["extract", str(FIXTURES / name), "--out", str(dest), "--llm", "none"]
+        )
         assert result.exit_code == 0, result.output
         doc = FactsDocument.model_validate_json((dest / "facts.json").read_text())
         out[name] = (doc, dest, result.output)

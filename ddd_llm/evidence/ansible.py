@@ -6,7 +6,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, cast
+from typing import Any
 
 import yaml
 
@@ -290,7 +290,7 @@ def _value_type(value: object) -> ValueType:
         return "list"
     if isinstance(value, dict):
         return "string"
-    return cast(ValueType, infer_value_type(scalar_text(value)))
+    return infer_value_type(scalar_text(value))
 
 
 def _indent(line: str) -> int:

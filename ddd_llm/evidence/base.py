@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 from typing import Protocol
 
 from ddd_llm.evidence.yamlpos import YamlDocument, YamlParseError, load_documents
-from ddd_llm.models import Citation, Diagnostic, FactBase, Service
+from ddd_llm.models import Citation, Diagnostic, FactBase, Service, ValueType
 from ddd_llm.text import split_lines
 
 
@@ -132,9 +132,18 @@ def yaml_docs_or_warn(
 
 SECRET_NAME = re.compile(
     r"(?i)(^|[_.-])(pass|password|passwd|pwd|secret|token|api[_.-]?key|private[_.-]?key|"
-    r"access[_.-]?key|secret[_.-]?key|key|credentials?|dsn)$"
+    r"access[_.-]?key|secret[_.-]?key|key|credentials?|dsn|salt|auth)$"
 )
 """Parameter names whose values are secrets: *_PASSWORD, *_TOKEN, *_SECRET, *_KEY, …"""
+
+SECRET_PART = re.compile(r"(?i)(^|[_.-])(password|passwd|secret|token)([_.-]|$)")
+"""A secret word anywhere in the name (`SECRET_KEY_BASE`, `AUTH_TOKEN_TTL` is caught too: safe)."""
+
+NOT_SECRET = re.compile(
+    r"(?i)((^|[_.-])(public[_.-]?key|public[_.-]?access[_.-]?token|publishable[_.-]?key)$"
+    r"|[_.-](file|path|dir|length|len|ttl|expiry|expires?|timeout|enabled?|url)$)"
+)
+"""Names about a secret rather than holding one: `*_PASSWORD_FILE`, `*_PUBLIC_KEY`, …"""
 
 URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
 """A URL with a password in it (`postgres://app:hunter2@db/app`)."""
@@ -144,7 +153,9 @@ SERVICE_REF_SUFFIX = re.compile(r"(?i)_(ADDR|ADDRESS|HOST|HOSTNAME|URL|URI|ENDPO
 
 
 def looks_secret_name(name: str) -> bool:
-    return bool(SECRET_NAME.search(name))
+    if NOT_SECRET.search(name):
+        return False
+    return bool(SECRET_NAME.search(name) or SECRET_PART.search(name))
 
 
 def looks_secret(name: str, value: str | None) -> bool:
@@ -159,7 +170,7 @@ _SIZE = re.compile(r"(?i)^\d+(\.\d+)?\s*(k|m|g|t|p|e)(i)?b?$")
 _BOOL = {"true", "false", "yes", "no", "on", "off"}
 
 
-def infer_value_type(value: str | None) -> str:
+def infer_value_type(value: str | None) -> ValueType:
     """`int`, `float`, `bool`, `duration`, `size`, `list` or `string`, from a written default."""
     if value is None:
         return "string"

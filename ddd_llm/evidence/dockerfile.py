@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import cast
 
 from ddd_llm.evidence.base import (
     AnalyzerResult,
@@ -14,7 +13,7 @@ from ddd_llm.evidence.base import (
     looks_secret,
     register,
 )
-from ddd_llm.models import ConfigParameter, HealthCheck, ResourceRequirement, ValueType
+from ddd_llm.models import ConfigParameter, HealthCheck, ResourceRequirement
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 _UNIT_SECONDS = {
@@ -290,6 +289,55 @@ def parse_env(args: str, escape: str = "\\") -> list[tuple[str, str]]:
     return pairs
 
 
+_REFERENCE = re.compile(
+    r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)"
+)
+
+
+def parse_arg(args: str) -> tuple[str, str | None] | None:
+    """`ARG NAME=default` → (NAME, default); `ARG NAME` → (NAME, None)."""
+    words = args.split(None, 1)
+    if not words:
+        return None
+    name, sep, value = words[0].partition("=")
+    if not name:
+        return None
+    return name, _unquote(value) if sep else None
+
+
+def expand(value: str, scope: dict[str, str | None]) -> str | None:
+    """`${VAR}`, `$VAR`, `${VAR:-d}`, `${VAR:+d}` filled from the build args and ENV so far.
+
+    A variable the Dockerfile never declares (`$PATH`) is kept as written; one declared
+    by an `ARG` without a default has no value before build time, so a value that is only
+    that reference is None.
+    """
+    unknown = False
+
+    def repl(match: re.Match[str]) -> str:
+        nonlocal unknown
+        name = match.group(1) or match.group(4)
+        if name not in scope:
+            return match.group(0)
+        current = scope[name]
+        operator, word = match.group(2), match.group(3) or ""
+        if operator in (":-", "-"):
+            unset = current is None or (operator == ":-" and current == "")
+            return word if unset else str(current)
+        if operator in (":+", "+"):
+            unset = current is None or (operator == ":+" and current == "")
+            return "" if unset else word
+        if current is None:
+            unknown = True
+            return match.group(0)
+        return current
+
+    expanded = _REFERENCE.sub(repl, value)
+    if unknown and not _REFERENCE.sub("", expanded).strip():
+        return None
+    return expanded
+
+
 @dataclass
 class _Healthcheck:
     inst: Instruction
@@ -400,30 +448,48 @@ class DockerfileAnalyzer:
                 source, "Dockerfile has no FROM instruction", instructions[0].start, self.name
             )
 
-        env: dict[str, tuple[str, Instruction]] = {}
+        scope: dict[str, str | None] = {}
+        for inst in instructions:
+            if inst.keyword == "FROM":
+                break
+            declared = parse_arg(inst.args) if inst.keyword == "ARG" else None
+            if declared is not None:
+                scope[declared[0]] = declared[1]
+        global_args = dict(scope)
+        env: dict[str, tuple[str | None, Instruction]] = {}
         ports: dict[str, Instruction] = {}
         volumes: dict[str, Instruction] = {}
         user: tuple[str, Instruction] | None = None
         health: _Healthcheck | None = None
         for stage in _runtime_chain(stages):
             for inst in stage.instructions:
-                if inst.keyword == "ENV":
+                if inst.keyword == "ARG":
+                    declared = parse_arg(inst.args)
+                    if declared is not None:
+                        name, value = declared
+                        # `ARG NAME` inside a stage brings the global default into it
+                        scope[name] = value if value is not None else global_args.get(name)
+                elif inst.keyword == "ENV":
                     pairs = parse_env(inst.args, inst.escape)
                     if not pairs:
                         result.warn(source, "ENV without a variable", inst.start, self.name)
                     for name, value in pairs:
+                        expanded = expand(value, scope)
                         env.pop(name, None)  # a redefinition moves to where it now is
-                        env[name] = (value, inst)
+                        env[name] = (expanded, inst)
+                        scope[name] = expanded
                 elif inst.keyword == "EXPOSE":
-                    for port in _words(inst.args, inst.escape):
-                        ports.setdefault(port, inst)
+                    for word in _words(inst.args, inst.escape):
+                        port = expand(word, scope)
+                        if port:
+                            ports.setdefault(port, inst)
                 elif inst.keyword == "VOLUME":
                     paths = _json_list(inst.args)
                     for path in paths if paths is not None else _words(inst.args, inst.escape):
                         if path:
                             volumes.setdefault(path, inst)
                 elif inst.keyword == "USER":
-                    name = inst.args.strip()
+                    name = expand(inst.args.strip(), scope) or inst.args.strip()
                     if name:
                         user = (name, inst)
                     else:
@@ -486,11 +552,16 @@ class DockerfileAnalyzer:
             )
         for name, (value, inst) in env.items():
             secret = looks_secret(name, value)
-            shown = "(secret, value withheld)" if secret else f"= {value!r}"
+            if secret:
+                shown = "(secret, value withheld)"
+            elif value is None:
+                shown = "from a build argument with no default"
+            else:
+                shown = f"= {value!r}"
             result.facts.append(
                 ConfigParameter(
                     name=name,
-                    value_type=cast(ValueType, infer_value_type(value)),
+                    value_type=infer_value_type(value),
                     default=value,
                     secret=secret,
                     summary=f"{source.path} sets environment variable {name} {shown}",

@@ -6,7 +6,6 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import cast
 
 from ddd_llm.evidence.base import (
     AnalyzerResult,
@@ -15,7 +14,7 @@ from ddd_llm.evidence.base import (
     looks_secret,
     register,
 )
-from ddd_llm.models import ConfigParameter, Number, RangeSource, ValueType
+from ddd_llm.models import ConfigParameter, Number, RangeSource
 
 # Only templates: a real `.env` holds live credentials and is the scanner's business.
 _TEMPLATE_WORDS = r"(?:example|sample|template|dist|tmpl|tpl|defaults)"
@@ -219,7 +218,7 @@ class DotenvAnalyzer:
         if low is None and high is None:
             low, high = documented_range(" ".join(comments))
         range_source: RangeSource | None = "documented" if (low, high) != (None, None) else None
-        value_type = cast(ValueType, infer_value_type(default))
+        value_type = infer_value_type(default)
         if default is None and range_source is not None:
             is_float = any(isinstance(n, float) for n in (low, high))
             value_type = "float" if is_float else "int"

@@ -6,7 +6,6 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import cast
 
 from ddd_llm.evidence.base import (
     AnalyzerResult,
@@ -1140,7 +1139,7 @@ def _env(f: _File) -> list[_Param]:
                 lines.append((const_line, const_line))
         value_type = helper.value_type
         if value_type in (None, "string") and default is not None:
-            value_type = cast(ValueType, infer_value_type(default))
+            value_type = infer_value_type(default)
         params.append(
             _Param(
                 name=name,
@@ -1198,7 +1197,7 @@ def _struct_tags(f: _File) -> list[_Param]:
         )
         value_type = _go_type(decl.group("t")) if decl else None
         if value_type in (None, "string") and default is not None:
-            value_type = cast(ValueType, infer_value_type(default))
+            value_type = infer_value_type(default)
         line = code.line(start)
         params.append(
             _Param(
@@ -1247,7 +1246,7 @@ def _viper(f: _File) -> list[_Param]:
                     name=key,
                     kind="key",
                     lines=lines,
-                    value_type=cast(ValueType, infer_value_type(default)) if default else None,
+                    value_type=infer_value_type(default) if default else None,
                     default=default,
                 )
             )
@@ -1462,7 +1461,7 @@ class GoCodeAnalyzer:
             else _summary(_Param(p.name, p.kind, [], p.value_type)),
             citations=self._cites(source, p.lines),
             name=p.name,
-            value_type=p.value_type or cast(ValueType, infer_value_type(p.default)),
+            value_type=p.value_type or infer_value_type(p.default),
             default=p.default,
             min=lo,
             max=hi,

@@ -6,7 +6,6 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import cast
 
 from ddd_llm.evidence.base import (
     AnalyzerResult,
@@ -629,7 +628,7 @@ def _env_use(f: _File, param: _Param, start: int, end: int) -> int:
     ).match(masked, end):
         param.value_type = "list"
     if param.value_type is None and param.default is not None:
-        param.value_type = cast(ValueType, infer_value_type(param.default))
+        param.value_type = infer_value_type(param.default)
 
     # if (!process.env.X) throw new Error(...)
     if re.search(r"\bif\s*\(\s*!\s*$", prefix):
@@ -666,7 +665,7 @@ def _destructured(f: _File) -> list[_Param]:
                     param.default, last = value[0], value[1]
                     param.lines.extend(value[2])
             if param.default is not None:
-                param.value_type = cast(ValueType, infer_value_type(param.default))
+                param.value_type = infer_value_type(param.default)
             param.lines.insert(0, f.cite(s, last))
             params.append(param)
     return params
@@ -1064,7 +1063,7 @@ class JavaScriptAnalyzer:
     def _param(self, source: SourceFile, p: _Param) -> ConfigParameter:
         # `process.env.X || ''` states no default: the variable is simply optional.
         default = p.default or None
-        value_type = p.value_type or cast(ValueType, infer_value_type(default))
+        value_type = p.value_type or infer_value_type(default)
         secret = looks_secret(p.name, default)
         bits: list[str] = [value_type]
         if p.required:

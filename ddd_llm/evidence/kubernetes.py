@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from ddd_llm.evidence.base import (
     SERVICE_REF_SUFFIX,
@@ -31,7 +31,6 @@ from ddd_llm.models import (
     Resource,
     ResourceRequirement,
     Service,
-    ValueType,
 )
 
 HELM_MESSAGE = "Helm template, not rendered; run helm template first"
@@ -738,9 +737,47 @@ class _Pod:
             if key in container:
                 self._probe(container, key, mechanism, word, named)
         self._resources(container)
+        self._security(container)
         self._mounts(container)
         self._env(container)
         self._cite_references(container)
+
+    def _security(self, container: YamlMap) -> None:
+        """`runAsUser` (container over pod) and `privileged: true` are permissions the pod needs."""
+        pod = self.workload.pod
+        contexts: list[tuple[YamlMap, YamlMap]] = []
+        for owner in (container, pod):
+            if not isinstance(owner, YamlMap):
+                continue
+            context = owner.get("securityContext")
+            if isinstance(context, YamlMap):
+                contexts.append((owner, context))
+        for owner, context in contexts:
+            uid = _int(context.get("runAsUser"))
+            if uid is not None:
+                where = "container" if owner is container else "pod"
+                self.facts.add(
+                    ResourceRequirement(
+                        service=self.svc,
+                        summary=f"{self.svc} runs as user id {uid} ({where} securityContext)"
+                        f"{self._label(container)}",
+                        citations=[_key_cite(self.source, context, "runAsUser")],
+                        resource="permission",
+                        value=f"user:{uid}",
+                    )
+                )
+                break
+        for owner, context in contexts:
+            if owner is container and context.get("privileged") is True:
+                self.facts.add(
+                    ResourceRequirement(
+                        service=self.svc,
+                        summary=f"{self.svc} runs a privileged container{self._label(container)}",
+                        citations=[_key_cite(self.source, context, "privileged")],
+                        resource="permission",
+                        value="privileged",
+                    )
+                )
 
     def _probe(
         self,
@@ -958,7 +995,7 @@ class _Pod:
                     + self._label(container),
                     citations=[cite],
                     name=name,
-                    value_type=cast(ValueType, infer_value_type(None if secret else value)),
+                    value_type=infer_value_type(None if secret else value),
                     default=None if secret else value,
                     secret=secret,
                     required=required,

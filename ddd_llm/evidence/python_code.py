@@ -187,6 +187,15 @@ _ENV_METHODS: dict[str, ValueType] = {
     "dj_cache_url": "string",
     "dj_email_url": "string",
 }
+# A helper named `envbool`, `env_int`, `get_list_from_env` converts to this type.
+_HELPER_WORDS: dict[str, ValueType] = {
+    "bool": "bool",
+    "flag": "bool",
+    "int": "int",
+    "float": "float",
+    "list": "list",
+    "csv": "list",
+}
 _CAST_NAMES = frozenset(
     {
         "int",
@@ -456,6 +465,18 @@ class _EnvRead:
     how: str = "os.environ"
 
 
+@dataclass
+class _EnvHelper:
+    """A project function reading the variable its argument names: `envbool("DEBUG", "False")`."""
+
+    name_index: int
+    name_param: str
+    default_index: int | None
+    default_param: str | None
+    value_type: ValueType | None
+    required: bool
+
+
 class _Reader:
     """Everything one parsed file says; built once per file."""
 
@@ -503,6 +524,7 @@ class _Reader:
         self.enums = self._enums()
         self._imports()
         self.settings = self._settings_classes()
+        self.env_helpers = self._env_helpers()
         self.cli_types: dict[ast.AST, ValueType] = {}
         self.scheme_defaults: dict[str, tuple[ast.expr | None, ValueType | None]] = {}
 
@@ -588,6 +610,24 @@ class _Reader:
             except (ArithmeticError, ValueError):
                 return None
         return None
+
+    def _literal(self, node: ast.AST, depth: int = 0) -> bool:
+        """A value written in the source (a literal, a constant, an enum member, arithmetic)."""
+        if depth > 8:
+            return False
+        if isinstance(node, ast.Constant):
+            return True
+        if isinstance(node, ast.UnaryOp):
+            return self._literal(node.operand, depth + 1)
+        if isinstance(node, ast.Name):
+            return node.id in self.constants and self._literal(self.constants[node.id], depth + 1)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            return node.attr in self.enums.get(node.value.id, {})
+        if isinstance(node, ast.List | ast.Tuple | ast.Set):
+            return all(self._literal(e, depth + 1) for e in node.elts)
+        if isinstance(node, ast.BinOp):
+            return self.number(node) is not None
+        return False
 
     def literal_type(self, node: ast.AST | None) -> ValueType | None:
         if isinstance(node, ast.Name) and node.id in self.constants:
@@ -1049,12 +1089,115 @@ class _Reader:
         dotted = _dotted(node) if isinstance(node, ast.Attribute) else None
         return dotted is not None and dotted in self.environ_dotted
 
+    def _env_helpers(self) -> dict[str, _EnvHelper]:
+        """Functions whose parameter is the name passed to `os.getenv`/`os.environ`.
+
+        Settings modules wrap the read to convert it (`def envint(name, default)`); each
+        call of such a function with a literal name is then a read of that variable.
+        """
+        helpers: dict[str, _EnvHelper] = {}
+        for function in self.functions:
+            params = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+            if not params or len(function.body) > 25:
+                continue
+            found: tuple[str, str | None, bool] | None = None
+            read_node: ast.expr | None = None
+            for node in ast.walk(function):
+                inner = self._helper_read(node, params)
+                if inner is not None and isinstance(node, ast.expr):
+                    found, read_node = inner, node
+                    break
+            if found is None or read_node is None:
+                continue
+            name_param, default_param, required = found
+            helpers[function.name] = _EnvHelper(
+                name_index=params.index(name_param),
+                name_param=name_param,
+                default_index=params.index(default_param) if default_param else None,
+                default_param=default_param,
+                # the return type or name says it; else what the body converts the read to
+                value_type=self._helper_type(function) or self._wrapper(read_node)[0],
+                required=required,
+            )
+        # a name defined twice (or shadowed by an import) is not known to be the helper
+        defined = [f.name for f in self.functions]
+        return {k: v for k, v in helpers.items() if defined.count(k) == 1}
+
+    def _helper_read(self, node: ast.AST, params: list[str]) -> tuple[str, str | None, bool] | None:
+        """(name parameter, default parameter, required) when `node` reads env by a parameter."""
+        if isinstance(node, ast.Subscript) and self._is_environ(node.value):
+            if isinstance(node.slice, ast.Name) and node.slice.id in params:
+                return node.slice.id, None, True
+            return None
+        if not isinstance(node, ast.Call) or not node.args:
+            return None
+        func = node.func
+        is_getenv = (
+            isinstance(func, ast.Attribute)
+            and func.attr == "getenv"
+            and isinstance(func.value, ast.Name)
+            and func.value.id in self.os_modules
+        ) or (isinstance(func, ast.Name) and func.id in self.getenv_names)
+        is_get = (
+            isinstance(func, ast.Attribute) and func.attr == "get" and self._is_environ(func.value)
+        )
+        first = node.args[0]
+        if not (is_getenv or is_get) or not isinstance(first, ast.Name) or first.id not in params:
+            return None
+        default = node.args[1] if len(node.args) > 1 else _keywords(node).get("default")
+        if isinstance(default, ast.Name) and default.id in params:
+            return first.id, default.id, False
+        return first.id, None, False
+
+    def _helper_type(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> ValueType | None:
+        returns = function.returns
+        if isinstance(returns, ast.BinOp):  # `int | None`
+            sides = [returns.left, returns.right]
+            returns = next((n for n in sides if not _is_none(n)), None)
+        if isinstance(returns, ast.Subscript):
+            head = _last_name(returns.value)
+            if head in ("Optional",):
+                returns = returns.slice
+            elif head in _LIST_SUBSCRIPTS:
+                return "list"
+        named = _last_name(returns) if returns is not None else None
+        if named in _SCALAR_TYPES and named != "str":
+            return _SCALAR_TYPES[named]
+        words = {w.lower() for w in re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", function.name)}
+        # `envbool` / `intenv` glue the type to "env" without a separator
+        words |= {w.removeprefix("env").removesuffix("env") for w in words}
+        for word, value_type in _HELPER_WORDS.items():
+            if word in words:
+                return value_type
+        return None
+
+    def _helper_call(self, call: ast.Call) -> _EnvRead | None:
+        if not isinstance(call.func, ast.Name) or call.func.id not in self.env_helpers:
+            return None
+        helper = self.env_helpers[call.func.id]
+        keywords = _keywords(call)
+
+        def argument(index: int | None, param: str | None) -> ast.expr | None:
+            if index is not None and index < len(call.args):
+                return call.args[index]
+            return keywords.get(param) if param else None
+
+        name = self.name_of(argument(helper.name_index, helper.name_param))
+        if name is None:
+            return None
+        default = argument(helper.default_index, helper.default_param)
+        required = helper.required and default is None
+        return _EnvRead(name, call, default, required, helper.value_type, how="os.getenv")
+
     def _env_read(self, call: ast.Call) -> _EnvRead | None:
         func = call.func
         args = call.args
         keywords = _keywords(call)
         if not args:
             return None
+        helper = self._helper_call(call)
+        if helper is not None:
+            return helper
         name = self.name_of(args[0])
         if name is None:
             return None
@@ -1291,6 +1434,9 @@ class _Reader:
             return
         wrapped, fallback = self._wrapper(read.node)
         default = read.default if read.default is not None else fallback
+        if default is not None and not self._literal(default):
+            # `os.getenv("NAME", BASE_DIR / "db.sqlite")`: code, not a value an operator sets
+            default = None
         value_type = (
             read.value_type
             or wrapped

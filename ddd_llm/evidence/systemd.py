@@ -6,7 +6,6 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import cast
 
 from ddd_llm.evidence.base import (
     AnalyzerResult,
@@ -24,7 +23,6 @@ from ddd_llm.models import (
     Number,
     ResourceRequirement,
     Service,
-    ValueType,
 )
 
 # Templating layers that wrap a unit file without changing its syntax.
@@ -157,6 +155,23 @@ def unit_name_of(path: str) -> str | None:
     return None
 
 
+def socket_name_of(path: str) -> str | None:
+    """The socket unit a file defines: `acme.socket` (or a template of it) → `acme`."""
+    name = PurePosixPath(path).name.lower()
+    for suffix in _TEMPLATE_SUFFIXES:
+        if name.endswith(".socket" + suffix):
+            name = name[: -len(suffix)]
+            break
+    if name.endswith(".socket") and len(name) > len(".socket"):
+        return name[: -len(".socket")]
+    return None
+
+
+# `ListenStream=9100`, `0.0.0.0:9100`, `[::]:9100`; a path (`/run/x.sock`) is no port.
+_LISTEN_PORT = re.compile(r"^(?:(?:\[[^\]]*\]|[^\s:/\[\]]*):)?(\d{1,5})$")
+_LISTEN_KEYS = ("ListenStream", "ListenDatagram", "ListenSequentialPacket")
+
+
 def parse_unit(source: SourceFile, result: AnalyzerResult, analyzer: str) -> list[Directive]:
     """Every directive of the file in order; lines that are not unit syntax become warnings."""
     directives: list[Directive] = []
@@ -287,6 +302,8 @@ class SystemdAnalyzer:
 
     def accepts(self, source: SourceFile) -> bool:
         lower = source.name.lower()
+        if socket_name_of(source.path) is not None:
+            return bool(re.search(r"(?m)^\s*\[Socket\]\s*$", source.text))
         if unit_name_of(source.path) is None:
             return False
         if lower.endswith(".service"):
@@ -295,6 +312,9 @@ class SystemdAnalyzer:
 
     def analyze(self, source: SourceFile) -> AnalyzerResult:
         result = AnalyzerResult()
+        if socket_name_of(source.path) is not None:
+            self._socket(source, result)
+            return result
         unit = unit_name_of(source.path)
         if unit is None:
             return result
@@ -312,6 +332,35 @@ class SystemdAnalyzer:
         self._memory(source, unit, memory, result)
         result.facts = last_assignment_wins(result.facts)
         return result
+
+    def _socket(self, source: SourceFile, result: AnalyzerResult) -> None:
+        """Ports a socket unit listens on belong to the service it activates."""
+        directives = parse_unit(source, result, self.name)
+        socket = socket_name_of(source.path) or ""
+        service = socket
+        for item in directives:
+            if item.section == "Socket" and item.key == "Service" and item.value:
+                named = unit_name_of(item.value.strip())
+                service = named or service
+        # `acme@.socket` activates one `acme@<instance>.service` per connection
+        service = service.removesuffix("@")
+        for item in directives:
+            if item.section != "Socket" or item.key not in _LISTEN_KEYS:
+                continue
+            match = _LISTEN_PORT.match(item.value.strip())
+            if match is None or not 0 < int(match.group(1)) < 65536:
+                continue
+            protocol = "udp" if item.key == "ListenDatagram" else "tcp"
+            result.facts.append(
+                ResourceRequirement(
+                    service=service,
+                    summary=f"{service} listens on {protocol} {item.value} "
+                    f"through socket activation ({socket}.socket)",
+                    citations=[source.cite(item.start, item.end)],
+                    resource="port",
+                    value=match.group(1),
+                )
+            )
 
     def _dependencies(
         self, source: SourceFile, unit: str, directives: list[Directive], result: AnalyzerResult
@@ -484,7 +533,7 @@ class SystemdAnalyzer:
                 continue
             secret = looks_secret(name, value)
             default = value if value else None
-            value_type = cast(ValueType, infer_value_type(default))
+            value_type = infer_value_type(default)
             shown = "" if secret or default is None else f" = {default}"
             result.facts.append(
                 ConfigParameter(

@@ -374,3 +374,39 @@ def test_continuation_at_end_of_file_does_not_crash() -> None:
 )
 def test_duration_seconds(text: str, seconds: float | None) -> None:
     assert duration_seconds(text) == seconds
+
+
+def test_env_values_take_build_arguments_and_earlier_env() -> None:
+    result = run(
+        """
+        ARG HTTP_PORT=9000
+        FROM alpine AS build
+        ENV ONLY_IN_BUILD=1
+        FROM alpine
+        ARG LICENSE_KEY
+        ARG TRACE_ENDPOINT
+        ARG FEATURE_X=false
+        ARG HTTP_PORT
+        ARG RUN_AS=svc
+        ENV LICENSE_KEY=${LICENSE_KEY} \\
+            TRACE_ENDPOINT=$TRACE_ENDPOINT \\
+            FEATURE_X=${FEATURE_X} \\
+            PORT=${HTTP_PORT}
+        ENV DATA_DIR=/srv/${RUN_AS} PATH=$PATH:/srv/bin MODE=${TRACE_ENDPOINT:-off}
+        EXPOSE ${PORT}
+        USER ${RUN_AS}
+        """
+    )
+    found = {f.name: f for f in result.facts if isinstance(f, ConfigParameter)}
+    assert "ONLY_IN_BUILD" not in found
+    assert found["LICENSE_KEY"].secret and found["LICENSE_KEY"].default is None
+    assert found["TRACE_ENDPOINT"].default is None  # a build argument with no default
+    assert "no default" in found["TRACE_ENDPOINT"].summary
+    assert (found["FEATURE_X"].default, found["FEATURE_X"].value_type) == ("false", "bool")
+    assert (found["PORT"].default, found["PORT"].value_type) == ("9000", "int")
+    assert found["DATA_DIR"].default == "/srv/svc"
+    assert found["PATH"].default == "$PATH:/srv/bin"  # from the base image: kept as written
+    assert found["MODE"].default == "off"
+    ids = facts(result)
+    assert "resource_requirement:-:port:9000" in ids
+    assert "resource_requirement:-:permission:user:svc" in ids

@@ -1027,3 +1027,34 @@ def test_claim_sizes_the_mounted_volume_and_secret_references() -> None:
     assert (upstream.secret, upstream.default) == (True, None)
     assert [f.target for f in result.facts if isinstance(f, Dependency)] == ["cache"]
     assert "hunter2" not in " ".join(f.summary for f in result.facts)
+
+
+def test_security_context_user_and_privileged_are_permissions() -> None:
+    result = run(
+        """
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata:
+          name: node-agent
+        spec:
+          template:
+            spec:
+              securityContext:
+                runAsUser: 65534
+                runAsNonRoot: true
+              containers:
+                - name: node-agent
+                  image: example/agent:1
+                  securityContext:
+                    privileged: true
+                - name: proxy
+                  image: example/proxy:1
+                  securityContext:
+                    runAsUser: 1000
+        """
+    )
+    found = facts(result)
+    user = found["resource_requirement:node-agent:permission:user:65534"]
+    assert lines(user) == [(9, 9)]
+    assert lines(found["resource_requirement:node-agent:permission:privileged"]) == [(15, 15)]
+    assert "resource_requirement:node-agent:permission:user:1000" in found

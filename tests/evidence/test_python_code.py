@@ -687,3 +687,83 @@ def test_health_path_spellings(path: str) -> None:
 @pytest.mark.parametrize("path", ["/", "/status", "/healthcare/plans", "/users/{id}"])
 def test_other_paths_are_not_health(path: str) -> None:
     assert run(f'@app.get("{path}")\ndef view():\n    pass\n').facts == []
+
+
+# --- project helpers that wrap os.getenv (real settings modules do this) -----------------
+
+
+def test_env_helper_functions_are_reads_of_the_variable_they_name() -> None:
+    result = run(
+        """
+        import os
+
+        def env_flag(name: str, default: str) -> bool:
+            value = os.getenv(name, default=default)
+            return value.lower() in ("1", "true")
+
+        def intenv(key, fallback):
+            return int(os.environ.get(key, fallback))
+
+        def csv_from_env(name, default=""):
+            return os.getenv(name, default).split(",")
+
+        def must(name):
+            return os.environ[name]
+
+        VERBOSE = env_flag("APP_VERBOSE", "false")
+        WORKERS = intenv("APP_WORKERS", fallback="8")
+        ORIGINS = csv_from_env("APP_ORIGINS")
+        API_TOKEN = must("APP_API_TOKEN")
+        """,
+        path="site/settings.py",
+    )
+    found = params(result)
+    assert found["APP_VERBOSE"].value_type == "bool"
+    assert found["APP_VERBOSE"].default == "false"
+    assert found["APP_WORKERS"].value_type == "int"
+    assert found["APP_WORKERS"].default == "8"
+    assert found["APP_ORIGINS"].value_type == "list"
+    assert found["APP_ORIGINS"].default is None
+    assert found["APP_API_TOKEN"].required and found["APP_API_TOKEN"].secret
+    # the helper's own `os.getenv(name, …)` names no variable
+    assert set(found) == {"APP_VERBOSE", "APP_WORKERS", "APP_ORIGINS", "APP_API_TOKEN"}
+    assert found["APP_WORKERS"].citations[0].start_line == 18
+
+
+def test_a_function_that_does_not_read_env_by_its_argument_is_no_helper() -> None:
+    result = run(
+        """
+        import os
+
+        def label(name):
+            return os.getenv("APP_LABEL_PREFIX", "") + name
+
+        TITLE = label("APP_TITLE")
+        """
+    )
+    assert set(params(result)) == {"APP_LABEL_PREFIX"}
+
+
+def test_defaults_that_are_code_are_not_values() -> None:
+    result = run(
+        """
+        import os
+        from pathlib import Path
+
+        BASE = Path(__file__).parent
+        SITE_NAME = "Acme"
+        TIMEOUT = 60 * 5
+
+        DB_PATH = os.getenv("APP_DB_PATH", BASE / "app.sqlite")
+        LABEL = os.getenv("APP_LABEL", SITE_NAME)
+        PING_URL = os.getenv("APP_PING_URL", SITE_ROOT + "/ping/")
+        WAIT = int(os.getenv("APP_WAIT", TIMEOUT))
+        NAME = os.environ.get("APP_NAME") or compute_name()
+        """
+    )
+    found = params(result)
+    assert found["APP_DB_PATH"].default is None
+    assert found["APP_LABEL"].default == "Acme"
+    assert found["APP_PING_URL"].default is None
+    assert found["APP_WAIT"].default == "60 * 5"
+    assert found["APP_NAME"].default is None

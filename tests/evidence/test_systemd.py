@@ -351,3 +351,30 @@ def test_empty_and_binary_like_input_never_raises() -> None:
     for text in ("", "\n\n", "\x00\x01\x02", "[Service]\n" + "\\\n" * 5, "=" * 50):
         _, result = run(text, "u/app.service")
         assert result.facts == []
+
+
+def test_socket_units_give_the_activated_service_its_ports() -> None:
+    analyzer = SystemdAnalyzer()
+    text = (
+        "[Unit]\nDescription=Acme API socket\n\n[Socket]\nListenStream=8443\n"
+        "ListenStream=/run/acme/api.sock\nListenDatagram=[::]:5514\n\n"
+        "[Install]\nWantedBy=sockets.target\n"
+    )
+    source = SourceFile("deploy/systemd/acme-api.socket", text)
+    assert analyzer.accepts(source)
+    result = analyzer.analyze(source)
+    assert not result.warnings and not result.services
+    ports = {f.id: f for f in result.facts if isinstance(f, ResourceRequirement)}
+    assert set(ports) == {
+        "resource_requirement:acme-api:port:8443",
+        "resource_requirement:acme-api:port:5514",
+    }
+    assert lines(ports["resource_requirement:acme-api:port:8443"]) == [(5, 5)]
+    # `Service=` names another unit; a file that only mentions sockets is not a unit
+    named = SourceFile(
+        "x/web.socket", "[Socket]\nListenStream=127.0.0.1:8080\nService=acme-web.service\n"
+    )
+    assert [f.id for f in analyzer.analyze(named).facts] == [
+        "resource_requirement:acme-web:port:8080"
+    ]
+    assert not analyzer.accepts(SourceFile("docs/notes.socket", "not a unit"))

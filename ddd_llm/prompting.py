@@ -1,0 +1,69 @@
+"""Prompt files: rendering in a sandbox, and each prompt's version (the hash of its text)."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from ddd_llm.llm import Message
+from ddd_llm.resources import data_dir
+
+SYSTEM = "system.j2"
+SHARED_PARTS = ("_excerpt.j2",)
+
+
+def prompts_dir() -> Path:
+    return data_dir("prompts")
+
+
+@lru_cache(maxsize=4)
+def _env(folder: str) -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(folder),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+    )
+
+
+def environment() -> SandboxedEnvironment:
+    return _env(str(prompts_dir()))
+
+
+def prompt_version(name: str) -> str:
+    """sha256 prefix over the system prompt, this prompt and the parts it includes."""
+    folder = prompts_dir()
+    digest = hashlib.sha256()
+    for part in (SYSTEM, f"{name}.j2", *SHARED_PARTS):
+        path = folder / part
+        if path.is_file():
+            digest.update(part.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def numbered(text: str, first_line: int) -> str:
+    """Excerpt lines with their repository line numbers, so citations can be exact."""
+    from ddd_llm.text import split_lines
+
+    lines = split_lines(text)
+    width = len(str(first_line + len(lines)))
+    return "\n".join(f"{first_line + i:>{width}} | {line}" for i, line in enumerate(lines))
+
+
+def render_messages(name: str, **context: Any) -> tuple[Message, ...]:
+    env = environment()
+    system = env.get_template(SYSTEM).render()
+    user = env.get_template(f"{name}.j2").render(**context)
+    return ({"role": "system", "content": system}, {"role": "user", "content": user})
+
+
+@lru_cache(maxsize=1)
+def retrieval_queries() -> dict[str, list[str]]:
+    raw = yaml.safe_load((prompts_dir() / "retrieval.yaml").read_text(encoding="utf-8"))
+    return {str(k): [str(q) for q in v] for k, v in raw.items()}
