@@ -15,12 +15,15 @@ from ddd_llm.evaluate import STATIC_KINDS, load_gold, score_facts
 from ddd_llm.index import load_embedding_function
 from ddd_llm.pipeline import ExtractOptions, extract
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+GOLD = ROOT / "evals" / "gold"
 
 
 def main() -> None:
     load_embedding_function()  # model load is a one-off per process, not part of a run
-    for fixture in sorted(p for p in FIXTURES.iterdir() if (p / "gold.json").is_file()):
+    for gold in sorted(GOLD.glob("*.json")):
+        fixture = FIXTURES / gold.stem
         with tempfile.TemporaryDirectory() as tmp:
             repo = Path(tmp) / fixture.name
             shutil.copytree(fixture, repo)
@@ -31,9 +34,7 @@ def main() -> None:
             second = extract(repo, ExtractOptions(out_dir=out)).document
             t2 = time.perf_counter()
         kinds = Counter(f.kind for f in first.facts)
-        scores = score_facts(
-            list(first.facts), load_gold(fixture / "gold.json"), STATIC_KINDS, {"static"}
-        )
+        scores = score_facts(list(first.facts), load_gold(gold), STATIC_KINDS, {"static"})
         print(f"## {fixture.name}")
         print("facts per kind: " + ", ".join(f"{k}={kinds[k]}" for k in sorted(kinds)))
         for kind, s in scores.items():

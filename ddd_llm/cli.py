@@ -74,6 +74,14 @@ def extract(
     timeout: Annotated[float, typer.Option("--timeout", help="seconds per model call")] = 60.0,
     top_k: Annotated[int, typer.Option("--top-k", min=1, help="index hits per query")] = 4,
     budget: Annotated[int, typer.Option("--budget", help="max prompt tokens per excerpt")] = 1500,
+    max_chunks: Annotated[
+        int | None,
+        typer.Option(
+            "--max-chunks",
+            min=0,
+            help="excerpts asked about per kind (default: all; 3 for the local model)",
+        ),
+    ] = None,
     kinds: Annotated[
         str | None, typer.Option("--kinds", help="comma-separated fact kinds to ask the model for")
     ] = None,
@@ -138,6 +146,7 @@ def extract(
         cache_dir=cache_dir,
         no_cache=no_cache,
         record_dir=record,
+        max_chunks_per_kind=max_chunks,
     )
 
     def notify(msg: str) -> None:
@@ -172,6 +181,12 @@ def version() -> None:
 
 
 def main() -> None:
+    import logging
+
+    # SDKs log every failed attempt; ddd-llm reports failures itself, once, in the run report.
+    if os.environ.get("DDD_LLM_DEBUG") != "1":
+        for name in ("instructor", "httpx", "openai", "chromadb"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     app()
 
 

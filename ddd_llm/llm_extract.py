@@ -74,13 +74,13 @@ def select_chunks(
     budget: int,
     warnings: list[Diagnostic],
 ) -> list[Chunk]:
-    """Chunks worth asking about for `kind`: index hits for its queries plus the chunks holding
-    what the static analyzers found, deduplicated, in repository order, each within budget."""
+    """Chunks worth asking about for `kind`, best first: index hits for its queries (closest
+    first), then the chunks holding what the static analyzers found; each within budget."""
     by_place = {(c.path, c.start_line, c.end_line): c for c in chunks}
     by_path: dict[str, list[Chunk]] = {}
     for c in chunks:
         by_path.setdefault(c.path, []).append(c)
-    picked: dict[str, Chunk] = {}
+    ranked: dict[str, tuple[float, Chunk]] = {}
     if index is not None:
         for query in retrieval_queries().get(kind, []):
             try:
@@ -90,8 +90,13 @@ def select_chunks(
                 break
             for hit in hits:
                 chunk = by_place.get((hit.path, hit.start_line, hit.end_line))
-                if chunk is not None:
-                    picked.setdefault(chunk.id, chunk)
+                if chunk is not None and hit.distance < ranked.get(chunk.id, (9.0, chunk))[0]:
+                    ranked[chunk.id] = (hit.distance, chunk)
+    picked = {
+        cid: c
+        for _d, c in sorted(ranked.values(), key=lambda dc: (dc[0], dc[1].path))
+        for cid in [c.id]
+    }
     for fact in static_facts:
         if fact.fact_kind != kind:
             continue
@@ -99,8 +104,7 @@ def select_chunks(
             for chunk in by_path.get(citation.path, []):
                 if _overlaps(chunk, citation):
                     picked.setdefault(chunk.id, chunk)
-    chosen = sorted(picked.values(), key=lambda c: (c.path, c.start_line))
-    return [c for c in chosen if c.tokens <= budget]
+    return [c for c in picked.values() if c.tokens <= budget]
 
 
 def plan(
@@ -113,6 +117,7 @@ def plan(
     top_k: int = 4,
     budget: int = 1500,
     max_retries: int = 2,
+    max_chunks: int | None = None,
     warnings: list[Diagnostic] | None = None,
 ) -> ExtractPlan:
     """One request per (kind, chunk): a changed file re-asks only about its own chunks."""
@@ -121,7 +126,10 @@ def plan(
     for kind in kinds:
         version = prompt_version(kind)
         out.prompt_versions[kind] = version
-        for chunk in select_chunks(kind, chunks, index, static_facts, top_k, budget, notes):
+        selected = select_chunks(kind, chunks, index, static_facts, top_k, budget, notes)
+        if max_chunks is not None and len(selected) > max_chunks:
+            selected = selected[:max_chunks]
+        for chunk in selected:
             messages = render_messages(
                 kind,
                 path=chunk.path,

@@ -17,7 +17,7 @@ from ddd_llm.chunk import Chunk, chunk_file
 from ddd_llm.errors import IndexUnavailable, InputError
 from ddd_llm.evidence import SourceFile, analyze_files
 from ddd_llm.index import ChunkIndex, load_embedding_function, persistent_client
-from ddd_llm.llm import ProviderSettings, get_provider
+from ddd_llm.llm import Provider, ProviderSettings, get_provider
 from ddd_llm.llm.cache import ResponseCache
 from ddd_llm.llm.runner import Runner
 from ddd_llm.llm_extract import ExtractPlan, plan, run_plan
@@ -70,6 +70,10 @@ class ExtractOptions:
     cache_dir: Path | None = None
     no_cache: bool = False
     record_dir: Path | None = None
+    max_chunks_per_kind: int | None = None
+    transient_attempts: int = 4
+    backoff: float = 1.0
+    """Overrides the provider's own default (the local model asks about 3 per kind)."""
 
 
 @dataclass
@@ -207,7 +211,7 @@ def prepare(
     )
 
 
-def plan_llm(prepared: Prepared, options: ExtractOptions) -> ExtractPlan:
+def plan_llm(prepared: Prepared, options: ExtractOptions, provider: Provider) -> ExtractPlan:
     return plan(
         prepared.chunks,
         prepared.index,
@@ -217,6 +221,11 @@ def plan_llm(prepared: Prepared, options: ExtractOptions) -> ExtractPlan:
         top_k=options.top_k,
         budget=options.budget,
         max_retries=options.max_retries,
+        max_chunks=(
+            options.max_chunks_per_kind
+            if options.max_chunks_per_kind is not None
+            else provider.max_chunks_per_kind
+        ),
         warnings=prepared.warnings,
     )
 
@@ -225,7 +234,7 @@ def dry_run(repo: Path, options: ExtractOptions, **kwargs: Any) -> tuple[Extract
     """The calls an extract would make (and the model it would use), calling nothing."""
     prepared = prepare(repo, options, **kwargs)
     provider = get_provider(options.llm, options.provider_settings)
-    return plan_llm(prepared, options), provider.model
+    return plan_llm(prepared, options, provider), provider.model
 
 
 def extract(
@@ -256,13 +265,15 @@ def extract(
     failures: list[LlmFailure] = []
     prompt_versions: dict[str, str] = {}
     if options.llm != "none":
-        extract_plan = plan_llm(prepared, options)
+        extract_plan = plan_llm(prepared, options, provider)
         say(f"asking {provider.name} ({provider.model}): {len(extract_plan.calls)} requests")
         runner = Runner(
             provider,
             cache=None if options.no_cache else ResponseCache(options.cache_dir),
             concurrency=options.concurrency,
             timeout=options.timeout,
+            transient_attempts=options.transient_attempts,
+            backoff=options.backoff,
             progress=progress,
         )
         result = run_plan(extract_plan, runner, prepared.resolver, warnings, options.record_dir)

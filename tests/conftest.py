@@ -11,7 +11,9 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 SHARED = Path(os.environ.get("DDD_LLM_SHARED", REPO.parent / "shared"))
 ONNX_DIR = SHARED / "models" / "all-MiniLM-L6-v2" / "onnx"
-FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if (p / "gold.json").is_file())
+GOLD = REPO / "evals" / "gold"
+FIXTURE_NAMES = sorted(p.stem for p in GOLD.glob("*.json") if (FIXTURES / p.stem).is_dir())
+"""Fixtures with hand-checked gold; gold lives outside the fixture so no run can read it."""
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from ddd_llm.cli import app
 from ddd_llm.evaluate import STATIC_KINDS, load_gold, score_facts
 from ddd_llm.models import FactsDocument
-from tests.conftest import FIXTURE_NAMES, FIXTURES
+from tests.conftest import FIXTURE_NAMES, FIXTURES, GOLD
 
 runner = CliRunner()
 
@@ -39,7 +39,7 @@ def test_static_facts_match_gold(
     name: str, runs: dict[str, tuple[FactsDocument, Path, str]]
 ) -> None:
     doc, _, _ = runs[name]
-    gold = load_gold(FIXTURES / name / "gold.json")
+    gold = load_gold(GOLD / f"{name}.json")
     scores = score_facts(list(doc.facts), gold, STATIC_KINDS, evidence={"static"})
     report = {
         k: f"P={s.precision:.2f} R={s.recall:.2f} missed={s.missed} extra={s.extra}"

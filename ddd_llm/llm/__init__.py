@@ -65,6 +65,10 @@ class Provider(Protocol):
 
     name: str
     model: str
+    max_chunks_per_kind: int | None
+    """How many excerpts per fact kind this provider asks about by default (None: all)."""
+    max_concurrency: int | None
+    """A cap on simultaneous requests (None: the user's --concurrency)."""
 
     def info(self) -> LlmInfo | None: ...
 
@@ -78,6 +82,8 @@ class NoProvider:
 
     name = "none"
     model = ""
+    max_chunks_per_kind: int | None = 0
+    max_concurrency: int | None = None
 
     def info(self) -> LlmInfo | None:
         return None

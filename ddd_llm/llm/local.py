@@ -21,7 +21,37 @@ from ddd_llm.llm import Completion, LlmRequest, ProviderSettings, register_provi
 from ddd_llm.models import LlmInfo
 
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-MAX_OUTPUT_TOKENS = 768
+MAX_OUTPUT_TOKENS = 384
+GRAMMAR_MAX_ITEMS = 4
+"""Small models repeat list items until the token limit; the grammar stops them here."""
+
+
+def grammar_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The response schema with its top-level `items` list capped, for llama.cpp's grammar."""
+    capped: dict[str, Any] = json.loads(json.dumps(schema))
+    items = capped.get("properties", {}).get("items")
+    if isinstance(items, dict) and items.get("type") == "array":
+        items["maxItems"] = GRAMMAR_MAX_ITEMS
+    return capped
+
+
+def salvage(text: str) -> str:
+    """A JSON object cut off by the token limit, closed after its last complete list item."""
+    try:
+        json.loads(text)
+        return text
+    except json.JSONDecodeError:
+        pass
+    for end in range(len(text) - 1, 0, -1):
+        if text[end] != "}":
+            continue
+        candidate = text[: end + 1] + "]}"
+        try:
+            json.loads(candidate)
+        except json.JSONDecodeError:
+            continue
+        return candidate
+    return text
 
 
 def default_model_path() -> Path:
@@ -61,6 +91,10 @@ def load_llama(path: Path, n_ctx: int, seed: int) -> Any:
 
 class LocalProvider:
     name = "local"
+    max_chunks_per_kind: int | None = 3
+    max_concurrency: int | None = 1
+    """One llama context generates one answer at a time; queueing more only causes timeouts."""
+    """A small CPU model: ask about the best few excerpts per kind, not every one."""
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.path = Path(settings.model_path) if settings.model_path else default_model_path()
@@ -89,7 +123,7 @@ class LocalProvider:
             return result
 
     def _complete_sync(self, request: LlmRequest) -> Completion:
-        schema = request.response_model.model_json_schema()
+        schema = grammar_schema(request.response_model.model_json_schema())
         messages = [dict(m) for m in request.messages]
         prompt_tokens = completion_tokens = 0
         last_error = ""
@@ -109,7 +143,7 @@ class LocalProvider:
             usage = result.get("usage") or {}
             prompt_tokens += int(usage.get("prompt_tokens", 0))
             completion_tokens += int(usage.get("completion_tokens", 0))
-            text = result["choices"][0]["message"].get("content") or ""
+            text = salvage(result["choices"][0]["message"].get("content") or "")
             try:
                 value = request.response_model.model_validate_json(text, context=request.context)
             except ValidationError as exc:

@@ -44,6 +44,8 @@ class OpenAIProvider:
     """Chat completions with a pydantic response model, through instructor."""
 
     name = "openai"
+    max_chunks_per_kind: int | None = None
+    max_concurrency: int | None = None
 
     def __init__(self, settings: ProviderSettings, client: Any | None = None) -> None:
         import instructor
@@ -64,8 +66,11 @@ class OpenAIProvider:
             raise ConfigError(
                 f"unknown instructor mode {settings.mode!r}", hint=f"use one of {', '.join(MODES)}"
             )
+        from instructor.core.exceptions import InstructorRetryException
+
         self._openai = openai
         self._instructor = instructor
+        self._retry_exception = InstructorRetryException
         self._mode = getattr(instructor.Mode, MODES[settings.mode])
         self._client = client
         self.base_url = base_url
@@ -93,7 +98,7 @@ class OpenAIProvider:
                 messages=list(request.messages),
                 response_model=request.response_model,
                 max_retries=request.max_retries,
-                validation_context=request.context,
+                context=request.context,
                 temperature=self.temperature,
                 seed=self.seed,
                 timeout=timeout,
@@ -116,7 +121,7 @@ class OpenAIProvider:
         total = getattr(exc, "total_usage", None)
         prompt_tokens = int(getattr(total, "prompt_tokens", 0) or 0)
         completion_tokens = int(getattr(total, "completion_tokens", 0) or 0)
-        if isinstance(exc, self._instructor.core.exceptions.InstructorRetryException):
+        if isinstance(exc, self._retry_exception):
             cause = exc.__cause__ or exc
         where = f"{self.name} ({self.model}{' at ' + self.base_url if self.base_url else ''})"
         if isinstance(cause, openai.RateLimitError):
@@ -129,9 +134,18 @@ class OpenAIProvider:
                 prompt_tokens=prompt_tokens,
                 completion_tokens=completion_tokens,
             )
-        if isinstance(cause, (openai.APITimeoutError, openai.APIConnectionError)):
+        if isinstance(cause, openai.APITimeoutError):
             return LlmError(
-                f"{where}: {type(cause).__name__}: {cause}",
+                f"{where}: timed out",
+                provider=self.name,
+                attempts=n_attempts,
+                retryable=True,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+            )
+        if isinstance(cause, openai.APIConnectionError):
+            return LlmError(
+                f"{where}: cannot connect: {cause}",
                 provider=self.name,
                 attempts=n_attempts,
                 retryable=True,

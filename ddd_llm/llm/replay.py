@@ -44,6 +44,8 @@ def write_cassette(
 
 class ReplayProvider:
     name = "replay"
+    max_chunks_per_kind: int | None = None
+    max_concurrency: int | None = None
 
     def __init__(self, settings: ProviderSettings) -> None:
         if not settings.cassettes:

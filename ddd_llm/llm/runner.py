@@ -52,6 +52,8 @@ class Runner:
     transient_attempts: int = 4
     """Tries per request for 429 / 5xx / timeouts / connection errors (not validation errors)."""
     backoff: float = 1.0
+    guard: float = 5.0
+    """Extra seconds past `timeout` before a call that ignores its own timeout is abandoned."""
     sleep: Sleep = asyncio.sleep
     progress: Progress | None = None
     stats: RunStats = field(default_factory=RunStats)
@@ -63,7 +65,10 @@ class Runner:
         return asyncio.run(self._run_all(requests))
 
     async def _run_all(self, requests: Sequence[LlmRequest]) -> list[Outcome]:
-        gate = asyncio.Semaphore(max(1, self.concurrency))
+        limit = self.concurrency
+        if self.provider.max_concurrency is not None:
+            limit = min(limit, self.provider.max_concurrency)
+        gate = asyncio.Semaphore(max(1, limit))
         done = 0
 
         async def one(request: LlmRequest) -> Outcome:
@@ -96,11 +101,11 @@ class Runner:
             attempts += 1
             try:
                 completion = await asyncio.wait_for(
-                    self.provider.complete(request, self.timeout), self.timeout + 5
+                    self.provider.complete(request, self.timeout), self.timeout + self.guard
                 )
             except TimeoutError:
                 error = LlmError(
-                    f"no answer within {self.timeout:g}s",
+                    f"timed out: no answer within {self.timeout:g}s",
                     provider=self.provider.name,
                     retryable=True,
                 )
