@@ -10,13 +10,13 @@ export DDD_LLM_ONNX_DIR ?= $(SHARED)/models/all-MiniLM-L6-v2/onnx
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,local]'
 	touch $@
 
 install: $(VENV)/.installed
 
 demo: install
-	$(VENV)/bin/ddd-llm extract fixtures/compose-shop --out demo-output
+	$(VENV)/bin/ddd-llm extract fixtures/compose-shop --out demo-output --llm local
 	@echo "open demo-output/runbook-daily.md and demo-output/facts.json"
 
 test: install

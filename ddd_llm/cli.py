@@ -71,6 +71,9 @@ def extract(
         Path | None, typer.Option("--record", help="write cassettes of every answer here")
     ] = None,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256)] = 8,
+    max_tokens: Annotated[
+        int, typer.Option("--max-tokens", min=16, help="cap on each model answer's length")
+    ] = 2048,
     timeout: Annotated[float, typer.Option("--timeout", help="seconds per model call")] = 60.0,
     top_k: Annotated[int, typer.Option("--top-k", min=1, help="index hits per query")] = 4,
     budget: Annotated[int, typer.Option("--budget", help="max prompt tokens per excerpt")] = 1500,
@@ -135,6 +138,7 @@ def extract(
             mode=mode,
             model_path=str(model_path) if model_path else None,
             cassettes=str(cassettes) if cassettes else None,
+            max_tokens=max_tokens,
         ),
         max_file_bytes=max_file_bytes,
         index=not no_index,

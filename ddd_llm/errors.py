@@ -56,9 +56,12 @@ class LlmError(DddError):
         retry_after: float | None = None,
         prompt_tokens: int = 0,
         completion_tokens: int = 0,
+        invalid_answer: bool = False,
         hint: str | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
+        self.invalid_answer = invalid_answer
+        """The model answered, but never validly: asking the same again gives the same."""
         self.provider = provider
         self.attempts = attempts
         self.retryable = retryable

@@ -166,3 +166,20 @@ def test_replay_miss_after_a_prompt_edit_is_reported_by_name(
     ).document
     assert len(doc.run.failures) == len(FILES)
     assert all("no recording for prompt 'config_parameter'" in f.error for f in doc.run.failures)
+
+
+def test_invalid_answers_are_remembered_but_server_errors_are_asked_again(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    make_repo(repo)
+    with FakeOpenAI(answer=answer, script=Script()) as server:
+        extract(repo, options(tmp_path / "o1", server))
+        calls_before = len(server.requests)
+        again = extract(repo, options(tmp_path / "o1", server)).document
+        asked = server.requests[calls_before:]
+    # Only the 500 and the hang are asked again; the garbled answer's failure is cached.
+    asked_files = {
+        m for b in asked for m in ("MARK_500", "MARK_HANG", "MARK_MALFORMED") if m in user_text(b)
+    }
+    assert asked_files == {"MARK_500", "MARK_HANG"}
+    cached = [f for f in again.run.failures if f.error.startswith("(cached)")]
+    assert [f.location.split(":")[0] for f in cached] == ["garbled.py"]

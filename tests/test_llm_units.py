@@ -68,6 +68,7 @@ class Scripted:
     model = "m"
     max_chunks_per_kind = None
     max_concurrency = None
+    enforces_timeout = True
 
     def __init__(self, errors: list[LlmError]) -> None:
         self.errors = errors

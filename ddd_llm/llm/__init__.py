@@ -69,6 +69,8 @@ class Provider(Protocol):
     """How many excerpts per fact kind this provider asks about by default (None: all)."""
     max_concurrency: int | None
     """A cap on simultaneous requests (None: the user's --concurrency)."""
+    enforces_timeout: bool
+    """False when a call cannot be abandoned mid-way (in-process generation)."""
 
     def info(self) -> LlmInfo | None: ...
 
@@ -84,6 +86,7 @@ class NoProvider:
     model = ""
     max_chunks_per_kind: int | None = 0
     max_concurrency: int | None = None
+    enforces_timeout = True
 
     def info(self) -> LlmInfo | None:
         return None
@@ -108,6 +111,8 @@ class ProviderSettings:
     n_ctx: int = 4096
     temperature: float = 0.0
     seed: int = 7
+    max_tokens: int = 2048
+    """Cap on each answer's length: a runaway model must not fill its whole context."""
 
 
 ProviderFactory = Callable[[ProviderSettings], Provider]

@@ -28,6 +28,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         )""",
     ),
     ("0002_responses_prompt_index", "CREATE INDEX responses_prompt ON responses (prompt)"),
+    (
+        "0003_failures",
+        """CREATE TABLE failures (
+            key TEXT PRIMARY KEY,
+            error TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+    ),
 ]
 """Ordered, named schema changes; applied ones are recorded in `_migrations`."""
 
@@ -101,6 +110,20 @@ class ResponseCache:
                     completion.completion_tokens,
                     datetime.now(UTC).isoformat(),
                 ),
+            )
+
+    def get_failure(self, key: str) -> tuple[str, int] | None:
+        """A request the model answered invalidly every time (not a transient error)."""
+        row = self._db.execute(
+            "SELECT error, attempts FROM failures WHERE key = ?", (key,)
+        ).fetchone()
+        return (str(row[0]), int(row[1])) if row else None
+
+    def put_failure(self, key: str, error: str, attempts: int) -> None:
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?)",
+                (key, error, attempts, datetime.now(UTC).isoformat()),
             )
 
     def close(self) -> None:

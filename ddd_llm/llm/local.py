@@ -21,8 +21,8 @@ from ddd_llm.llm import Completion, LlmRequest, ProviderSettings, register_provi
 from ddd_llm.models import LlmInfo
 
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-MAX_OUTPUT_TOKENS = 384
-GRAMMAR_MAX_ITEMS = 4
+MAX_OUTPUT_TOKENS = 256
+GRAMMAR_MAX_ITEMS = 3
 """Small models repeat list items until the token limit; the grammar stops them here."""
 
 
@@ -91,8 +91,10 @@ def load_llama(path: Path, n_ctx: int, seed: int) -> Any:
 
 class LocalProvider:
     name = "local"
-    max_chunks_per_kind: int | None = 3
+    max_chunks_per_kind: int | None = 2
     max_concurrency: int | None = 1
+    enforces_timeout = False
+    """A thread running llama.cpp cannot be cancelled; output length bounds each call instead."""
     """One llama context generates one answer at a time; queueing more only causes timeouts."""
     """A small CPU model: ask about the best few excerpts per kind, not every one."""
 
@@ -127,7 +129,7 @@ class LocalProvider:
         messages = [dict(m) for m in request.messages]
         prompt_tokens = completion_tokens = 0
         last_error = ""
-        attempts = request.max_retries + 1
+        attempts = min(request.max_retries, 1) + 1  # a small model rarely fixes itself twice
         for attempt in range(1, attempts + 1):
             try:
                 result = self._generate(messages, schema)
@@ -167,6 +169,7 @@ class LocalProvider:
             f"local model gave no valid answer after {attempts} attempt(s): {last_error}",
             provider=self.name,
             attempts=attempts,
+            invalid_answer=True,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
         )

@@ -46,6 +46,7 @@ class OpenAIProvider:
     name = "openai"
     max_chunks_per_kind: int | None = None
     max_concurrency: int | None = None
+    enforces_timeout = True
 
     def __init__(self, settings: ProviderSettings, client: Any | None = None) -> None:
         import instructor
@@ -76,6 +77,7 @@ class OpenAIProvider:
         self.base_url = base_url
         self.temperature = settings.temperature
         self.seed = settings.seed
+        self.max_tokens = settings.max_tokens
 
     def info(self) -> LlmInfo:
         return LlmInfo(provider=self.name, model=self.model)
@@ -101,6 +103,7 @@ class OpenAIProvider:
                 context=request.context,
                 temperature=self.temperature,
                 seed=self.seed,
+                max_tokens=self.max_tokens,
                 timeout=timeout,
             )
         except Exception as exc:  # noqa: BLE001 - translated to LlmError right here
@@ -177,6 +180,7 @@ class OpenAIProvider:
             f"{where}: no valid answer after {n_attempts} attempt(s): {detail}",
             provider=self.name,
             attempts=n_attempts,
+            invalid_answer=True,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
         )

@@ -46,6 +46,7 @@ class ReplayProvider:
     name = "replay"
     max_chunks_per_kind: int | None = None
     max_concurrency: int | None = None
+    enforces_timeout = True
 
     def __init__(self, settings: ProviderSettings) -> None:
         if not settings.cassettes:

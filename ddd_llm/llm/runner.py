@@ -96,13 +96,22 @@ class Runner:
             if hit is not None:
                 usage.cache_hits += 1
                 return Outcome(request, hit, cached=True)
+            failed = self.cache.get_failure(key)
+            if failed is not None:
+                # The same question got no valid answer last time; --no-cache asks again.
+                usage.cache_hits += 1
+                failure = Failure(request.prompt, request.label, f"(cached) {failed[0]}", failed[1])
+                self.stats.failures.append(failure)
+                return Outcome(request, None, cached=True, failure=failure)
         attempts = 0
         while True:
             attempts += 1
             try:
-                completion = await asyncio.wait_for(
-                    self.provider.complete(request, self.timeout), self.timeout + self.guard
-                )
+                call = self.provider.complete(request, self.timeout)
+                if self.provider.enforces_timeout:
+                    completion = await asyncio.wait_for(call, self.timeout + self.guard)
+                else:
+                    completion = await call
             except TimeoutError:
                 error = LlmError(
                     f"timed out: no answer within {self.timeout:g}s",
@@ -131,6 +140,8 @@ class Runner:
                 attempts=attempts if error.retryable else max(attempts, error.attempts),
             )
             self.stats.failures.append(failure)
+            if self.cache is not None and error.invalid_answer:
+                self.cache.put_failure(key, failure.error, failure.attempts)
             return Outcome(request, None, failure=failure)
 
     def _delay(self, error: LlmError, attempt: int) -> float:

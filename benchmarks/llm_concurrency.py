@@ -1,0 +1,54 @@
+"""Throughput of the LLM runner against a server with a fixed 500 ms latency: concurrency 1 vs 16.
+
+Run: `.venv/bin/python -m benchmarks.llm_concurrency` — prints both wall times and their ratio
+(the ratio should approach 16: the runner keeps that many requests in flight).
+"""
+
+from __future__ import annotations
+
+import time
+
+from ddd_llm.llm import LlmRequest, ProviderSettings, get_provider
+from ddd_llm.llm.runner import Runner
+from ddd_llm.llm.schemas import ConfigParameters
+from tests.fake_openai import FakeOpenAI
+
+REQUESTS = 64
+LATENCY = 0.5
+
+
+def requests() -> list[LlmRequest]:
+    return [
+        LlmRequest(
+            prompt="config_parameter",
+            prompt_version="bench",
+            messages=({"role": "user", "content": f"excerpt {i}"},),
+            response_model=ConfigParameters,
+            label=f"bench:{i}",
+        )
+        for i in range(REQUESTS)
+    ]
+
+
+def timed(base_url: str, concurrency: int) -> float:
+    provider = get_provider("openai", ProviderSettings(model="bench", base_url=base_url))
+    runner = Runner(provider, cache=None, concurrency=concurrency, timeout=30)
+    start = time.perf_counter()
+    outcomes = runner.run(requests())
+    elapsed = time.perf_counter() - start
+    assert all(o.completion is not None for o in outcomes), runner.stats.failures
+    return elapsed
+
+
+def main() -> None:
+    with FakeOpenAI(latency=LATENCY) as server:
+        serial = timed(server.base_url, 1)
+        parallel = timed(server.base_url, 16)
+    print(f"{REQUESTS} requests, {LATENCY * 1000:.0f} ms server latency")
+    print(f"concurrency 1:  {serial:.2f}s ({REQUESTS / serial:.1f} req/s)")
+    print(f"concurrency 16: {parallel:.2f}s ({REQUESTS / parallel:.1f} req/s)")
+    print(f"speed-up: {serial / parallel:.1f}x (ideal 16x)")
+
+
+if __name__ == "__main__":
+    main()
