@@ -6,12 +6,13 @@ Run: `.venv/bin/python -m benchmarks.llm_concurrency` — prints both wall times
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 from ddd_llm.llm import LlmRequest, ProviderSettings, get_provider
 from ddd_llm.llm.runner import Runner
 from ddd_llm.llm.schemas import ConfigParameters
-from tests.fake_openai import FakeOpenAI
 
 REQUESTS = 64
 LATENCY = 0.5
@@ -41,9 +42,20 @@ def timed(base_url: str, concurrency: int) -> float:
 
 
 def main() -> None:
-    with FakeOpenAI(latency=LATENCY) as server:
-        serial = timed(server.base_url, 1)
-        parallel = timed(server.base_url, 16)
+    # The server runs in its own process so it does not share this one's GIL.
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.fake_openai", str(LATENCY)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        base_url = server.stdout.readline().strip()
+        serial = timed(base_url, 1)
+        parallel = timed(base_url, 16)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
     print(f"{REQUESTS} requests, {LATENCY * 1000:.0f} ms server latency")
     print(f"concurrency 1:  {serial:.2f}s ({REQUESTS / serial:.1f} req/s)")
     print(f"concurrency 16: {parallel:.2f}s ({REQUESTS / parallel:.1f} req/s)")

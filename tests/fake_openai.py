@@ -129,3 +129,20 @@ class FakeOpenAI:
         self._stop.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+def main() -> None:
+    """`python -m tests.fake_openai LATENCY`: serve in this process, print the base URL."""
+    import sys
+
+    latency = float(sys.argv[1]) if len(sys.argv) > 1 else 0.0
+    with FakeOpenAI(latency=latency) as server:
+        print(server.base_url, flush=True)
+        try:
+            server.thread.join()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -199,4 +199,37 @@ def scalar_text(value: object) -> str | None:
     return str(value)
 
 
+HEALTH_SEGMENTS = frozenset(
+    {
+        "health",
+        "healthz",
+        "healthy",
+        "healthcheck",
+        "healthchecks",
+        "health-check",
+        "health_check",
+        "ready",
+        "readyz",
+        "readiness",
+        "live",
+        "livez",
+        "liveness",
+        "alive",
+        "ping",
+        "heartbeat",
+        "lbheartbeat",
+    }
+)
+"""Route path segments that name a health, readiness, liveness or ping endpoint."""
+
+
+def is_health_path(path: str) -> bool:
+    """Whether a route path names a health endpoint (`/healthz`, `/api/v1/ready`, `^ping/?$`)."""
+    for segment in path.split("?", 1)[0].lower().split("/"):
+        clean = re.sub(r"\.(json|html|txt)$", "", segment.strip("^$?()").strip("_."))
+        if clean in HEALTH_SEGMENTS:
+            return True
+    return False
+
+
 ParserFn = Callable[[SourceFile], AnalyzerResult]

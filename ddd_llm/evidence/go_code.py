@@ -11,6 +11,7 @@ from ddd_llm.evidence.base import (
     AnalyzerResult,
     SourceFile,
     infer_value_type,
+    is_health_path,
     looks_secret,
     register,
 )
@@ -274,28 +275,6 @@ _RANGE_MIN = re.compile(
     rf"(?i)(?:\bmin(?:imum)?\b|\bat least\b|>=?)\s*(?:of\s+|is\s+|value\s+)?[:=]?\s*({_NUM})\b"
 )
 
-# The same vocabulary as the Python analyzer's, so both name the same endpoints.
-_HEALTH_SEGMENTS = frozenset(
-    {
-        "health",
-        "healthz",
-        "healthy",
-        "healthcheck",
-        "healthchecks",
-        "health-check",
-        "health_check",
-        "ready",
-        "readyz",
-        "readiness",
-        "live",
-        "livez",
-        "liveness",
-        "alive",
-        "ping",
-        "heartbeat",
-        "lbheartbeat",
-    }
-)
 _ROUTE_CALL = re.compile(
     r"(?<![\w.])(?P<recv>[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*(?:\s*\(\s*\))?)*)\s*\.\s*(?P<fn>"
     r"HandleFunc|Handle|HandlerFunc|Handler|GET|HEAD|Any|Get|Head|Path|PathPrefix|Method|"
@@ -405,15 +384,6 @@ def documented_range(usage: str) -> tuple[int | float | None, int | float | None
     if lo2 is not None and hi2 is not None and lo2 > hi2:
         return None, None
     return lo2, hi2
-
-
-def is_health_path(path: str) -> bool:
-    """Whether a route path names a health, readiness, liveness or ping endpoint."""
-    for segment in path.split("?", 1)[0].lower().split("/"):
-        clean = re.sub(r"\.(json|html|txt)$", "", segment.strip("^$?()").strip("_."))
-        if clean in _HEALTH_SEGMENTS:
-            return True
-    return False
 
 
 def _merge_lines(ranges: Iterable[Span]) -> list[Span]:

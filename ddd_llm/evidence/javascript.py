@@ -11,10 +11,10 @@ from ddd_llm.evidence.base import (
     AnalyzerResult,
     SourceFile,
     infer_value_type,
+    is_health_path,
     looks_secret,
     register,
 )
-from ddd_llm.evidence.go_code import is_health_path
 from ddd_llm.models import (
     Citation,
     ConfigParameter,

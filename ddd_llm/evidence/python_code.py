@@ -11,6 +11,7 @@ from ddd_llm.evidence.base import (
     AnalyzerResult,
     SourceFile,
     infer_value_type,
+    is_health_path,
     looks_secret,
     register,
 )
@@ -216,27 +217,6 @@ _CAST_NAMES = frozenset(
     }
 )
 
-_HEALTH_SEGMENTS = frozenset(
-    {
-        "health",
-        "healthz",
-        "healthy",
-        "healthcheck",
-        "healthchecks",
-        "health-check",
-        "health_check",
-        "ready",
-        "readyz",
-        "readiness",
-        "live",
-        "livez",
-        "liveness",
-        "alive",
-        "ping",
-        "heartbeat",
-        "lbheartbeat",
-    }
-)
 _HEALTH_HANDLER = re.compile(
     r"^(?:get_|api_|check_)?(?:health(?:z|_?check)?|liveness|readiness|livez|readyz)"
     r"(?:_(?:check|probe|endpoint|route|view))?$"
@@ -1788,7 +1768,7 @@ class _Reader:
                 if not path.startswith("/") and not (path == "" and prefix):
                     continue
                 full = (prefix + path) or "/"
-                if not (_is_health_path(full) or _HEALTH_HANDLER.match(owner.name.lower())):
+                if not (is_health_path(full) or _HEALTH_HANDLER.match(owner.name.lower())):
                     continue
                 verb = "GET" if method in ("route", "api_route", "get") else method.upper()
                 self._health(full, decorator.lineno, owner.lineno, f"{verb} {full} ({owner.name})")
@@ -1830,7 +1810,7 @@ class _Reader:
             view = self.segment(handler) if handler is not None else None
         else:
             return
-        if not _is_health_path(target):
+        if not is_health_path(target):
             return
         where = f" ({_one_line(view, 40)})" if view else ""
         self._health(target, call.lineno, call.end_lineno or call.lineno, f"GET {target}{where}")
@@ -1844,7 +1824,7 @@ class _Reader:
             if not isinstance(item, ast.Tuple) or len(item.elts) < 2:
                 continue
             path = _str(item.elts[0])
-            if path is None or not _is_health_path(path):
+            if path is None or not is_health_path(path):
                 continue
             target = _django_target(path, regex=True)
             view = self.segment(item.elts[1]) or ""
@@ -1878,15 +1858,6 @@ def _flatten(nodes: Iterable[ast.expr]) -> Iterator[ast.expr]:
             yield from _flatten(node.elts)
         else:
             yield node
-
-
-def _is_health_path(path: str) -> bool:
-    for segment in re.split(r"[/]", path.lower()):
-        clean = segment.strip("^$?()").strip("_.")
-        clean = re.sub(r"\.(json|html|txt)$", "", clean)
-        if clean in _HEALTH_SEGMENTS:
-            return True
-    return False
 
 
 def _django_target(path: str, regex: bool) -> str:
