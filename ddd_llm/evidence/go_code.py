@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ddd_llm.evidence._masked import MAX_CALL, MaskedCode, Span
 from ddd_llm.evidence.base import (
     AnalyzerResult,
     SourceFile,
@@ -30,7 +30,6 @@ NAME = "go_code"
 # never match inside a literal, while offsets still line up with the original text.
 _FILL = "\x00"
 _SPECIAL = re.compile(r"[/\"'`]")
-_BRACKETS = re.compile(r"[()\[\]{},]")
 _NOT_NEWLINE = re.compile(r"[^\n]")
 _ESCAPES = {
     "n": "\n",
@@ -45,10 +44,7 @@ _ESCAPES = {
     "v": "\v",
 }
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
-_MAX_CALL = 20000
 _MAX_DEFAULT = 80
-
-Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -62,7 +58,7 @@ def _unescape(body: str) -> str:
     return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(0)), body)
 
 
-class _Code:
+class _Code(MaskedCode):
     """A Go file with comments blanked and literal interiors masked; offsets match the text."""
 
     def __init__(self, text: str) -> None:
@@ -71,9 +67,6 @@ class _Code:
         self.unterminated: list[tuple[str, int]] = []
         self.masked = self._mask(text)
         self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-    def line(self, offset: int) -> int:
-        return bisect.bisect_right(self._starts, offset)
 
     def _mask(self, text: str) -> str:
         out = list(text)
@@ -126,39 +119,6 @@ class _Code:
                 out[i + 1 : j] = _NOT_NEWLINE.sub(_FILL, text[i + 1 : j])
                 i = j + 1 if closed else j
         return "".join(out)
-
-    def args(self, open_at: int) -> tuple[list[Span], int] | None:
-        """Top-level argument spans of the bracket opened at `open_at`, and its closing offset."""
-        masked = self.masked
-        depth = 0
-        spans: list[Span] = []
-        start = open_at + 1
-        for m in _BRACKETS.finditer(masked, open_at, min(len(masked), open_at + _MAX_CALL)):
-            ch = m.group()
-            if ch in "([{":
-                depth += 1
-            elif ch in ")]}":
-                depth -= 1
-                if depth == 0:
-                    spans.append((start, m.start()))
-                    trimmed = [self.trim(s) for s in spans]
-                    if trimmed and trimmed[-1][0] == trimmed[-1][1]:
-                        trimmed.pop()
-                    return trimmed, m.start()
-                if depth < 0:
-                    return None
-            elif depth == 1:
-                spans.append((start, m.start()))
-                start = m.end()
-        return None
-
-    def trim(self, span: Span) -> Span:
-        s, e = span
-        while s < e and self.masked[s].isspace():
-            s += 1
-        while e > s and self.masked[e - 1].isspace():
-            e -= 1
-        return s, e
 
     def src(self, span: Span) -> str:
         return " ".join(self.text[span[0] : span[1]].split())
@@ -1289,7 +1249,7 @@ def _health(f: _File) -> list[tuple[str, str, Span]]:
 
 def _enclosing_brace(code: _Code, pos: int) -> int | None:
     depth = 0
-    for i in range(pos - 1, max(-1, pos - _MAX_CALL), -1):
+    for i in range(pos - 1, max(-1, pos - MAX_CALL), -1):
         ch = code.masked[i]
         if ch in ")]}":
             depth += 1

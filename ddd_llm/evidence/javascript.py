@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ddd_llm.evidence._masked import MAX_CALL, MaskedCode, Span
 from ddd_llm.evidence.base import (
     AnalyzerResult,
     SourceFile,
@@ -49,7 +50,6 @@ _MAX_LINE = 5000
 # never match inside a literal, while offsets still line up with the original text.
 _FILL = "\x00"
 _SPECIAL = re.compile(r"[/\"'`{}]")
-_BRACKETS = re.compile(r"[()\[\]{},]")
 _NOT_NEWLINE = re.compile(r"[^\n]")
 _ESCAPES = {
     "n": "\n",
@@ -84,9 +84,6 @@ _REGEX_AFTER_WORDS = frozenset(
         "await",
     }
 )
-_MAX_CALL = 20000
-
-Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -104,7 +101,7 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch in "_$"
 
 
-class _Code:
+class _Code(MaskedCode):
     """A JS/TS file with comments blanked and literal interiors masked; offsets match the text.
 
     Template literals keep their `${…}` expressions as code; regex literals are masked, so a
@@ -122,9 +119,6 @@ class _Code:
         self.masked = "".join(self._out)
         del self._out
         self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-    def line(self, offset: int) -> int:
-        return bisect.bisect_right(self._starts, offset)
 
     def _fill(self, start: int, end: int, char: str) -> None:
         self._out[start:end] = _NOT_NEWLINE.sub(char, self.text[start:end])
@@ -256,39 +250,6 @@ class _Code:
 
     # reading ---------------------------------------------------------------------------
 
-    def args(self, open_at: int) -> tuple[list[Span], int] | None:
-        """Top-level argument spans of the bracket opened at `open_at`, and its closing offset."""
-        masked = self.masked
-        depth = 0
-        spans: list[Span] = []
-        start = open_at + 1
-        for m in _BRACKETS.finditer(masked, open_at, min(len(masked), open_at + _MAX_CALL)):
-            ch = m.group()
-            if ch in "([{":
-                depth += 1
-            elif ch in ")]}":
-                depth -= 1
-                if depth == 0:
-                    spans.append((start, m.start()))
-                    trimmed = [self.trim(s) for s in spans]
-                    if trimmed and trimmed[-1][0] == trimmed[-1][1]:
-                        trimmed.pop()
-                    return trimmed, m.start()
-                if depth < 0:
-                    return None
-            elif depth == 1:
-                spans.append((start, m.start()))
-                start = m.end()
-        return None
-
-    def trim(self, span: Span) -> Span:
-        s, e = span
-        while s < e and self.masked[s].isspace():
-            s += 1
-        while e > s and self.masked[e - 1].isspace():
-            e -= 1
-        return s, e
-
     def lit(self, span: Span) -> str | None:
         s, e = self.trim(span)
         found = self.lits.get(s)
@@ -298,7 +259,7 @@ class _Code:
         """Offset of the `{` of the object literal that contains `pos`, if it is one."""
         depth = 0
         masked = self.masked
-        for i in range(pos - 1, max(-1, pos - _MAX_CALL), -1):
+        for i in range(pos - 1, max(-1, pos - MAX_CALL), -1):
             ch = masked[i]
             if ch in ")]}":
                 depth += 1
@@ -449,7 +410,7 @@ class _File:
     def expr_end(self, pos: int) -> int:
         depth = 0
         masked = self.code.masked
-        for m in _EXPR_STOP.finditer(masked, pos, min(len(masked), pos + _MAX_CALL)):
+        for m in _EXPR_STOP.finditer(masked, pos, min(len(masked), pos + MAX_CALL)):
             ch = m.group()
             if ch in "([{":
                 depth += 1
@@ -459,7 +420,7 @@ class _File:
                     return m.start()
             elif depth == 0 and (ch in ";," or ch == "\n" and self._ends_statement(m.start())):
                 return m.start()
-        return min(len(masked), pos + _MAX_CALL)
+        return min(len(masked), pos + MAX_CALL)
 
     def _ends_statement(self, newline: int) -> bool:
         """A newline ends an expression unless an operator sits on either side of it."""
