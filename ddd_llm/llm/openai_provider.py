@@ -9,6 +9,7 @@ from typing import Any
 
 from ddd_llm.errors import ConfigError, LlmError
 from ddd_llm.llm import Completion, LlmRequest, ProviderSettings, register_provider
+from ddd_llm.llm.schemas import ATTEMPTS
 from ddd_llm.models import LlmInfo
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -72,6 +73,7 @@ class OpenAIProvider:
         self._openai = openai
         self._instructor = instructor
         self._retry_exception = InstructorRetryException
+        self._wrapped: tuple[Any, Any] | None = None
         self._mode = getattr(instructor.Mode, MODES[settings.mode])
         self._client = client
         self.base_url = base_url
@@ -90,30 +92,37 @@ class OpenAIProvider:
             )
         return self._client
 
+    def _patched(self) -> Any:
+        # One instructor wrapper per SDK client: wrapping costs ~10 ms, too much per request.
+        sdk = self._sdk_client()
+        if self._wrapped is None or self._wrapped[0] is not sdk:
+            self._wrapped = (sdk, self._instructor.from_openai(sdk, mode=self._mode))
+        return self._wrapped[1]
+
     async def complete(self, request: LlmRequest, timeout: float) -> Completion:
-        client = self._instructor.from_openai(self._sdk_client(), mode=self._mode)
-        calls: list[int] = []
-        client.on("completion:kwargs", lambda *_a, **_k: calls.append(1))
+        client = self._patched()
+        counter = [0]
+        calls = counter  # parse attempts, re-asks included, counted by the response model
         try:
             value, raw = await client.chat.completions.create_with_completion(
                 model=self.model,
                 messages=list(request.messages),
                 response_model=request.response_model,
                 max_retries=request.max_retries,
-                context=request.context,
+                context={**request.context, ATTEMPTS: counter},
                 temperature=self.temperature,
                 seed=self.seed,
                 max_tokens=self.max_tokens,
                 timeout=timeout,
             )
         except Exception as exc:  # noqa: BLE001 - translated to LlmError right here
-            raise self._translate(exc, max(1, len(calls))) from None
+            raise self._translate(exc, max(1, calls[0])) from None
         usage = getattr(raw, "usage", None)
         return Completion(
             data=value.model_dump(mode="json"),
             prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
             completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-            attempts=max(1, len(calls)),
+            attempts=max(1, calls[0]),
             model=str(getattr(raw, "model", "") or self.model),
         )
 
@@ -188,6 +197,7 @@ class OpenAIProvider:
     async def aclose(self) -> None:
         if self._owns_client and self._client is not None:
             client, self._client = self._client, None
+            self._wrapped = None
             await client.close()
 
 

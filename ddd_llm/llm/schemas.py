@@ -132,31 +132,45 @@ class ValidationMethodItem(_Item):
     expected: str | None = Field(default=None, description="what success looks like")
 
 
-class ConfigParameters(BaseModel):
+ATTEMPTS = "_ddd_attempts"
+"""Validation-context key of a one-element list counting parse attempts (re-asks included)."""
+
+
+class _Answer(BaseModel):
+    @model_validator(mode="before")
+    @classmethod
+    def _count_attempt(cls, data: Any, info: ValidationInfo) -> Any:
+        counter = (info.context or {}).get(ATTEMPTS)
+        if isinstance(counter, list) and counter:
+            counter[0] += 1
+        return data
+
+
+class ConfigParameters(_Answer):
     """Configuration parameters an operator can set, found in the excerpt."""
 
     items: list[ConfigParameterItem] = Field(default_factory=list)
 
 
-class HealthChecks(BaseModel):
+class HealthChecks(_Answer):
     """How the system verifies its own state, found in the excerpt."""
 
     items: list[HealthCheckItem] = Field(default_factory=list)
 
 
-class ResourceRequirements(BaseModel):
+class ResourceRequirements(_Answer):
     """What a service needs to run (cpu, memory, disk, ports, volumes, permissions)."""
 
     items: list[ResourceRequirementItem] = Field(default_factory=list)
 
 
-class Dependencies(BaseModel):
+class Dependencies(_Answer):
     """What must be up first, and what is used at run time."""
 
     items: list[DependencyItem] = Field(default_factory=list)
 
 
-class ValidationMethods(BaseModel):
+class ValidationMethods(_Answer):
     """How to confirm that an operation (deploy, restart, backup, …) succeeded."""
 
     items: list[ValidationMethodItem] = Field(default_factory=list)
