@@ -140,9 +140,9 @@ def verify_fact(fact: FactBase, files: RepoFiles, conflicts: list[Conflict]) -> 
         status = "contradicted"
     elif all(c.passed for c in checks) and fact.origin != "llm":
         status = "verified"
-    elif all(c.passed for c in checks):
-        status = "unverified"  # the LLM checks of the verification pass decide these
     else:
+        # A model's claim needs more than a resolving citation; until the evidence checks
+        # of the verification pass back it, it stays unverified.
         status = "unverified"
     verification = Verification(status=status, checks=checks)
     return fact.model_copy(update={"verification": verification})

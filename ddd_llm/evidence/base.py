@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
@@ -230,6 +229,3 @@ def is_health_path(path: str) -> bool:
         if clean in HEALTH_SEGMENTS:
             return True
     return False
-
-
-ParserFn = Callable[[SourceFile], AnalyzerResult]

@@ -8,7 +8,7 @@ outside it, so instructor re-asks with the error.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -183,7 +183,3 @@ RESPONSE_MODELS: dict[FactKind, type[BaseModel]] = {
     "dependency": Dependencies,
     "validation_method": ValidationMethods,
 }
-ITEM_FIELDS_DROPPED = ("start_line", "end_line")
-Kind = Literal[
-    "config_parameter", "health_check", "resource_requirement", "dependency", "validation_method"
-]
