@@ -34,13 +34,19 @@ def environment(templates: Path | None = None) -> SandboxedEnvironment:
         keep_trailing_newline=True,
     )
     env.filters["md"] = md_escape
+    env.filters["cell"] = md_cell
     return env
 
 
 def md_escape(value: object) -> str:
-    """Text safe inside a Markdown table cell or list item (repository text is untrusted)."""
-    text = str(value).replace("\n", " ").replace("|", "\\|")
+    """Text safe in a Markdown list item: one line, no raw HTML (repository text is untrusted)."""
+    text = str(value).replace("\r", " ").replace("\n", " ")
     return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def md_cell(value: object) -> str:
+    """Text safe inside a Markdown table cell: as md_escape, and `|` cannot end the cell."""
+    return md_escape(value).replace("|", "\\|")
 
 
 def steppable(facts: list[FactBase]) -> list[FactBase]:
