@@ -297,35 +297,6 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-def tight_span(source: SourceFile, span: Span, list_item: bool) -> tuple[int, int]:
-    """`span` without the trailing blank, comment and next-sibling lines a block node can cover.
-
-    yamlpos ends a nested block node where the next token starts, so an item's span can
-    reach the line of the sibling that follows it.
-    """
-    lines = source.lines
-    start, end = span.start, min(span.end, len(lines))
-    if start < 1 or start > len(lines):
-        return span.start, span.end
-    base = _indent(lines[start - 1])
-    if list_item and not lines[start - 1].lstrip().startswith("-"):
-        base -= 1  # `-` alone on the line above: the item's own lines sit at `base`
-    while end > start:
-        text = lines[end - 1]
-        stripped = text.strip()
-        if not stripped or stripped.startswith("#"):
-            end -= 1
-            continue
-        indent = _indent(text)
-        inside = indent > base or (
-            not list_item and indent == base and (stripped == "-" or stripped.startswith("- "))
-        )
-        if inside:
-            break
-        end -= 1
-    return start, end
-
-
 @dataclass(frozen=True)
 class RolePlace:
     """Where a file sits in a role: the role directory ("" when the repo is one role)."""
@@ -428,7 +399,8 @@ class AnsibleAnalyzer:
                     self._tasks(walk, inner, become, handlers)
             if nested:
                 continue
-            start, end = tight_span(walk.source, tasks.line_of(index), list_item=True)
+            span = tasks.line_of(index)
+            start, end = span.start, span.end
             task = read_task(node, Span(start, end), handlers)
             if task is not None:
                 walk.tasks.append(task)
@@ -450,7 +422,7 @@ class AnsibleAnalyzer:
             walk.permissions.append(
                 (
                     f"become_user:{user or 'root'}",
-                    [Span(*tight_span(walk.source, node.line_of(k), False)) for k in sets],
+                    [node.line_of(k) for k in sets],
                 )
             )
         return current
@@ -617,7 +589,8 @@ class AnsibleAnalyzer:
         for key, value in data.items():
             if not isinstance(key, str) or "{" in key:
                 continue  # a templated name is no variable an operator can set
-            start, end = tight_span(source, data.line_of(key), list_item=False)
+            span = data.line_of(key)
+            start, end = span.start, span.end
             default = None if isinstance(value, (dict, list)) else scalar_text(value)
             secret = looks_secret(key, default) or bool(
                 default and default.lstrip().startswith("$ANSIBLE_VAULT")

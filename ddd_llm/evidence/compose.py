@@ -96,39 +96,12 @@ class _File:
         content = text.lstrip()
         return len(text) - len(content), content
 
-    def trim(self, span: Span, item: bool = False) -> Span:
-        """The span without trailing blank or comment lines and without the next sibling's line.
-
-        A block node's end mark sits on the token after it, so a span can reach one line too far.
-        """
-        lines = self.source.lines
-        start, end = span.start, min(span.end, len(lines))
-        if start > len(lines) or end <= start:
-            return Span(start, max(start, min(end, len(lines))))
-        indent, content = self._indent(start)
-        if not item and content.startswith("-"):
-            # `- key: value`: the key sits after the dash.
-            stripped = content[1:].lstrip()
-            indent += len(content) - len(stripped)
-        while end > start:
-            line_indent, line_content = self._indent(end)
-            if not line_content or line_content.startswith("#"):
-                end -= 1
-                continue
-            if line_indent < indent or (
-                line_indent == indent and (item or not line_content.startswith("-"))
-            ):
-                end -= 1
-                continue
-            break
-        return Span(start, end)
-
     def key_cite(self, mapping: YamlMap, key: Any) -> Citation:
-        span = self.trim(mapping.line_of(key))
+        span = mapping.line_of(key)
         return self.source.cite(span.start, span.end)
 
     def item_cite(self, seq: YamlList, index: int) -> Citation:
-        span = self.trim(seq.line_of(index), item=True)
+        span = seq.line_of(index)
         return self.source.cite(span.start, span.end)
 
     def raw(self, span: Span, pattern: re.Pattern[str], value: object) -> str | None:

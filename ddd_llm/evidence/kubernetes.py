@@ -121,45 +121,14 @@ _DEP_RANK: dict[DependencyType, int] = {"start_order": 0, "runtime": 1, "optiona
 # --- YAML positions ---------------------------------------------------------------
 
 
-def _trimmed(source: SourceFile, start: int, end: int, item: bool) -> tuple[int, int]:
-    """The node's real last line.
-
-    A nested block node's end mark sits on the next token, which may be a
-    following key, a comment or a blank line; walk the lines instead and stop
-    at the first one indented no deeper than the node's own start.
-    """
-    lines = source.lines
-    if not lines or start > len(lines):
-        return start, max(start, end)
-    head = lines[start - 1]
-    if item:
-        column = len(head) - len(head.lstrip())
-    else:
-        match = _KEY_PREFIX.match(head)
-        column = len(match.group(1)) if match else 0
-    last = start
-    for number in range(start + 1, min(end, len(lines)) + 1):
-        text = lines[number - 1]
-        stripped = text.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        indent = len(text) - len(text.lstrip())
-        nested_list = not item and indent == column and (stripped == "-" or stripped[:2] == "- ")
-        if indent > column or nested_list:
-            last = number
-        else:
-            break
-    return start, last
-
-
 def _key_cite(source: SourceFile, mapping: YamlMap, key: str) -> Citation:
     span = mapping.line_of(key)
-    return source.cite(*_trimmed(source, span.start, span.end, item=False))
+    return source.cite(span.start, span.end)
 
 
 def _item_cite(source: SourceFile, seq: YamlList, index: int) -> Citation:
     span = seq.line_of(index)
-    return source.cite(*_trimmed(source, span.start, span.end, item=True))
+    return source.cite(span.start, span.end)
 
 
 def _map_cite(source: SourceFile, mapping: YamlMap) -> Citation:

@@ -69,9 +69,15 @@ def _end_line(node: yaml.Node) -> int:
         return max([node.start_mark.line + 1, *ends])
     mark = node.end_mark
     # A block scalar ends at column 0 of the line after its last character.
-    if mark.column == 0 and mark.line > node.start_mark.line:
-        return int(mark.line)
-    return int(mark.line) + 1
+    end = int(mark.line) if mark.column == 0 and mark.line > node.start_mark.line else mark.line + 1
+    buffer = getattr(mark, "buffer", None)
+    first = node.start_mark.line + 1
+    if isinstance(buffer, str) and end > first:
+        # A `|` or `>` scalar's end mark also takes in the blank lines after it.
+        own = buffer[node.start_mark.index : mark.index].split("\n")  # own[0] is line `first`
+        while end > first and end - first < len(own) and not own[end - first].strip():
+            end -= 1
+    return int(end)
 
 
 def _span(node: yaml.Node) -> Span:
