@@ -14,13 +14,13 @@ from ddd_llm.evidence.base import (
     SERVICE_REF_SUFFIX,
     AnalyzerResult,
     SourceFile,
+    duration_seconds,
     infer_value_type,
     looks_secret,
     register,
     scalar_text,
     yaml_docs_or_warn,
 )
-from ddd_llm.evidence.dockerfile import duration_seconds
 from ddd_llm.evidence.yamlpos import Span, YamlList, YamlMap
 from ddd_llm.models import (
     Citation,

@@ -9,44 +9,12 @@ from dataclasses import dataclass, field
 from ddd_llm.evidence.base import (
     AnalyzerResult,
     SourceFile,
+    duration_seconds,
     infer_value_type,
     looks_secret,
     register,
 )
 from ddd_llm.models import ConfigParameter, HealthCheck, ResourceRequirement
-
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
-_UNIT_SECONDS = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "µs": 1e-6,
-    "μs": 1e-6,
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
-}
-
-
-def duration_seconds(text: str) -> int | float | None:
-    """A Go duration as Docker and Compose write it (`1m30s`, `500ms`, `0`) in seconds, or None."""
-    value = text.strip()
-    if value in ("0", "0s"):
-        return 0
-    if not value or not _DURATION_PART.match(value):
-        return None
-    total = 0.0
-    pos = 0
-    for match in _DURATION_PART.finditer(value):
-        if match.start() != pos:
-            return None
-        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        pos = match.end()
-    if pos != len(value):
-        return None
-    rounded = round(total, 6)
-    return int(rounded) if rounded.is_integer() else rounded
-
 
 _INSTRUCTIONS = frozenset(
     {

@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from ddd_llm.evidence.base import REGISTRY, AnalyzerResult, SourceFile
-from ddd_llm.evidence.dockerfile import DockerfileAnalyzer, duration_seconds, parse_env
+from ddd_llm.evidence.base import REGISTRY, AnalyzerResult, SourceFile, duration_seconds
+from ddd_llm.evidence.dockerfile import DockerfileAnalyzer, parse_env
 from ddd_llm.models import ConfigParameter, FactBase, HealthCheck, ResourceRequirement
 
 ANALYZER = DockerfileAnalyzer()
