@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any
 
 from ddd_llm.errors import ConfigError, LlmError
@@ -136,62 +137,39 @@ class OpenAIProvider:
         if isinstance(exc, self._retry_exception):
             cause = exc.__cause__ or exc
         where = f"{self.name} ({self.model}{' at ' + self.base_url if self.base_url else ''})"
+        error = partial(
+            LlmError,
+            provider=self.name,
+            attempts=n_attempts,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+        )
         if isinstance(cause, openai.RateLimitError):
-            return LlmError(
+            return error(
                 f"{where}: rate limited (429)",
-                provider=self.name,
-                attempts=n_attempts,
                 retryable=True,
                 retry_after=retry_after_seconds(cause.response.headers),
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
             )
         if isinstance(cause, openai.APITimeoutError):
-            return LlmError(
-                f"{where}: timed out",
-                provider=self.name,
-                attempts=n_attempts,
-                retryable=True,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-            )
+            return error(f"{where}: timed out", retryable=True)
         if isinstance(cause, openai.APIConnectionError):
-            return LlmError(
-                f"{where}: cannot connect: {cause}",
-                provider=self.name,
-                attempts=n_attempts,
-                retryable=True,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-            )
+            return error(f"{where}: cannot connect: {cause}", retryable=True)
         if isinstance(cause, openai.APIStatusError):
             status = cause.status_code
-            hint = None
-            if status == 401:
-                hint = "check OPENAI_API_KEY"
-            elif status == 404:
-                hint = "check --model and --base-url"
-            return LlmError(
+            hints = {401: "check OPENAI_API_KEY", 404: "check --model and --base-url"}
+            return error(
                 f"{where}: HTTP {status}: {str(cause)[:300]}",
-                provider=self.name,
-                attempts=n_attempts,
                 retryable=status >= 500 or status in (408, 409),
                 retry_after=retry_after_seconds(cause.response.headers),
-                hint=hint,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
+                hint=hints.get(status),
             )
         if isinstance(cause, json.JSONDecodeError):
             detail = f"malformed JSON from the model: {cause}"
         else:
             detail = f"{type(cause).__name__}: {str(cause)[:400]}"
-        return LlmError(
+        return error(
             f"{where}: no valid answer after {n_attempts} attempt(s): {detail}",
-            provider=self.name,
-            attempts=n_attempts,
             invalid_answer=True,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
         )
 
     async def aclose(self) -> None:
