@@ -5,6 +5,8 @@ from __future__ import annotations
 import bisect
 import re
 
+from ddd_llm.evidence.base import AnalyzerResult, SourceFile
+
 Span = tuple[int, int]
 BRACKETS = re.compile(r"[()\[\]{},]")
 MAX_CALL = 20000
@@ -20,6 +22,17 @@ class MaskedCode:
     text: str
     masked: str
     _starts: list[int]
+    unterminated: list[tuple[str, int]]
+    """(what, offset) of each comment or literal the file never closes."""
+
+    def warn_unterminated(self, source: SourceFile, result: AnalyzerResult, analyzer: str) -> None:
+        for what, offset in self.unterminated:
+            result.warn(
+                source,
+                f"unterminated {what}; the rest of the file was read as part of it",
+                self.line(offset),
+                analyzer,
+            )
 
     def line(self, offset: int) -> int:
         """1-based line number of a character offset."""

@@ -965,13 +965,7 @@ class JavaScriptAnalyzer:
 
     def _analyze(self, source: SourceFile, result: AnalyzerResult) -> None:
         f = _File(source)
-        for what, offset in f.code.unterminated:
-            result.warn(
-                source,
-                f"unterminated {what}; the rest of the file was read as part of it",
-                f.code.line(offset),
-                self.name,
-            )
+        f.code.warn_unterminated(source, result, self.name)
         merged: dict[str, _Param] = {}
         for p in _env(f):
             if p.name in merged:
