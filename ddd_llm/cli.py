@@ -6,12 +6,15 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ddd_llm import __version__
 from ddd_llm.errors import DddError
+
+if TYPE_CHECKING:
+    from ddd_llm.pipeline import ExtractOptions
 
 app = typer.Typer(
     name="ddd-llm",
@@ -44,79 +47,84 @@ LlmOpt = Annotated[
         "is set, else local when installed, else none.",
     ),
 ]
+# The extraction options, shared by every command that runs or reuses an extraction.
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", "-o", help="output folder (default PATH/.ddd)")
+]
+ModelOpt = Annotated[str | None, typer.Option("--model", help="model name")]
+BaseUrlOpt = Annotated[
+    str | None,
+    typer.Option("--base-url", help="OpenAI-compatible server (or OPENAI_BASE_URL)"),
+]
+ModeOpt = Annotated[str, typer.Option("--mode", help="instructor mode: tools, json_schema or json")]
+ModelPathOpt = Annotated[
+    Path | None, typer.Option("--model-path", help="GGUF file for --llm local")
+]
+CassettesOpt = Annotated[
+    Path | None, typer.Option("--cassettes", help="recorded responses for --llm replay")
+]
+RecordOpt = Annotated[
+    Path | None, typer.Option("--record", help="write cassettes of every answer here")
+]
+ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", min=1, max=256)]
+MaxTokensOpt = Annotated[
+    int, typer.Option("--max-tokens", min=16, help="cap on each model answer's length")
+]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", help="seconds per model call")]
+TopKOpt = Annotated[int, typer.Option("--top-k", min=1, help="index hits per query")]
+BudgetOpt = Annotated[int, typer.Option("--budget", help="max prompt tokens per excerpt")]
+MaxChunksOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-chunks",
+        min=0,
+        help="excerpts asked about per kind (default: all; 3 for the local model)",
+    ),
+]
+KindsOpt = Annotated[
+    str | None, typer.Option("--kinds", help="comma-separated fact kinds to ask the model for")
+]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="do not use the response cache")]
+CacheDirOpt = Annotated[Path | None, typer.Option("--cache-dir", help="response cache folder")]
+IndexDirOpt = Annotated[
+    Path | None, typer.Option("--index-dir", help="chroma index folder (default OUT/index)")
+]
+NoIndexOpt = Annotated[
+    bool, typer.Option("--no-index", help="skip chunk embedding and the vector index")
+]
+MaxFileBytesOpt = Annotated[
+    int, typer.Option("--max-file-bytes", help="skip files larger than this")
+]
 
 
-@app.command()
-def extract(
-    path: Annotated[Path, typer.Argument(help="repository to read")],
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="output folder (default PATH/.ddd)")
-    ] = None,
-    llm: LlmOpt = None,
-    model: Annotated[str | None, typer.Option("--model", help="model name")] = None,
-    base_url: Annotated[
-        str | None,
-        typer.Option("--base-url", help="OpenAI-compatible server (or OPENAI_BASE_URL)"),
-    ] = None,
-    mode: Annotated[
-        str, typer.Option("--mode", help="instructor mode: tools, json_schema or json")
-    ] = "tools",
-    model_path: Annotated[
-        Path | None, typer.Option("--model-path", help="GGUF file for --llm local")
-    ] = None,
-    cassettes: Annotated[
-        Path | None, typer.Option("--cassettes", help="recorded responses for --llm replay")
-    ] = None,
-    record: Annotated[
-        Path | None, typer.Option("--record", help="write cassettes of every answer here")
-    ] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=256)] = 8,
-    max_tokens: Annotated[
-        int, typer.Option("--max-tokens", min=16, help="cap on each model answer's length")
-    ] = 2048,
-    timeout: Annotated[float, typer.Option("--timeout", help="seconds per model call")] = 60.0,
-    top_k: Annotated[int, typer.Option("--top-k", min=1, help="index hits per query")] = 4,
-    budget: Annotated[int, typer.Option("--budget", help="max prompt tokens per excerpt")] = 1500,
-    max_chunks: Annotated[
-        int | None,
-        typer.Option(
-            "--max-chunks",
-            min=0,
-            help="excerpts asked about per kind (default: all; 3 for the local model)",
-        ),
-    ] = None,
-    kinds: Annotated[
-        str | None, typer.Option("--kinds", help="comma-separated fact kinds to ask the model for")
-    ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="print the calls and cost estimate; call nothing")
-    ] = False,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="do not use the response cache")] = (
-        False
-    ),
-    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="response cache folder")] = (
-        None
-    ),
-    index_dir: Annotated[
-        Path | None, typer.Option("--index-dir", help="chroma index folder (default OUT/index)")
-    ] = None,
-    no_index: Annotated[
-        bool, typer.Option("--no-index", help="skip chunk embedding and the vector index")
-    ] = False,
-    max_file_bytes: Annotated[
-        int, typer.Option("--max-file-bytes", help="skip files larger than this")
-    ] = 1_000_000,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="list every skipped file")
-    ] = False,
-) -> None:
-    """Extract operational facts and write facts.json and the runbooks."""
-    from ddd_llm.console import err, print_plan, print_report, progress_bar
+def extract_options(
+    *,
+    out: Path | None = None,
+    llm: str | None = None,
+    model: str | None = None,
+    base_url: str | None = None,
+    mode: str = "tools",
+    model_path: Path | None = None,
+    cassettes: Path | None = None,
+    record: Path | None = None,
+    concurrency: int = 8,
+    max_tokens: int = 2048,
+    timeout: float = 60.0,
+    top_k: int = 4,
+    budget: int = 1500,
+    max_chunks: int | None = None,
+    kinds: str | None = None,
+    no_cache: bool = False,
+    cache_dir: Path | None = None,
+    index_dir: Path | None = None,
+    no_index: bool = False,
+    max_file_bytes: int = 1_000_000,
+) -> ExtractOptions:
+    """ExtractOptions from the shared command-line options; exits 2 on a bad value."""
+    from ddd_llm.console import err
     from ddd_llm.llm import ProviderSettings, choose_provider_name
     from ddd_llm.models import FACT_KINDS
     from ddd_llm.pipeline import ExtractOptions
-    from ddd_llm.pipeline import dry_run as plan_only
-    from ddd_llm.pipeline import extract as run_extract
 
     provider = llm
     if provider is None:
@@ -128,7 +136,7 @@ def extract(
     if unknown:
         err.print(f"error: unknown fact kind(s) {unknown}; choose from {', '.join(FACT_KINDS)}")
         raise typer.Exit(2)
-    options = ExtractOptions(
+    return ExtractOptions(
         out_dir=out,
         index_dir=index_dir,
         llm=provider,
@@ -152,6 +160,66 @@ def extract(
         record_dir=record,
         max_chunks_per_kind=max_chunks,
     )
+
+
+@app.command()
+def extract(
+    path: Annotated[Path, typer.Argument(help="repository to read")],
+    out: OutOpt = None,
+    llm: LlmOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    mode: ModeOpt = "tools",
+    model_path: ModelPathOpt = None,
+    cassettes: CassettesOpt = None,
+    record: RecordOpt = None,
+    concurrency: ConcurrencyOpt = 8,
+    max_tokens: MaxTokensOpt = 2048,
+    timeout: TimeoutOpt = 60.0,
+    top_k: TopKOpt = 4,
+    budget: BudgetOpt = 1500,
+    max_chunks: MaxChunksOpt = None,
+    kinds: KindsOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="print the calls and cost estimate; call nothing")
+    ] = False,
+    no_cache: NoCacheOpt = False,
+    cache_dir: CacheDirOpt = None,
+    index_dir: IndexDirOpt = None,
+    no_index: NoIndexOpt = False,
+    max_file_bytes: MaxFileBytesOpt = 1_000_000,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="list every skipped file")
+    ] = False,
+) -> None:
+    """Extract operational facts and write facts.json and the runbooks."""
+    from ddd_llm.console import err, print_plan, print_report, progress_bar
+    from ddd_llm.pipeline import dry_run as plan_only
+    from ddd_llm.pipeline import extract as run_extract
+
+    options = extract_options(
+        out=out,
+        llm=llm,
+        model=model,
+        base_url=base_url,
+        mode=mode,
+        model_path=model_path,
+        cassettes=cassettes,
+        record=record,
+        concurrency=concurrency,
+        max_tokens=max_tokens,
+        timeout=timeout,
+        top_k=top_k,
+        budget=budget,
+        max_chunks=max_chunks,
+        kinds=kinds,
+        no_cache=no_cache,
+        cache_dir=cache_dir,
+        index_dir=index_dir,
+        no_index=no_index,
+        max_file_bytes=max_file_bytes,
+    )
+    provider = options.llm
 
     def notify(msg: str) -> None:
         err.print(f"[dim]{msg}[/dim]", highlight=False)
