@@ -154,3 +154,15 @@ def verify(root: Path, facts: list[FactBase], conflicts: list[Conflict]) -> list
     for conflict in conflicts:
         by_fact.setdefault(conflict.fact_id, []).append(conflict)
     return [verify_fact(f, files, by_fact.get(f.id, [])) for f in facts]
+
+
+def status_reason(fact: FactBase) -> str:
+    """One line saying why a fact is not verified (empty for verified facts), for artifacts."""
+    if fact.verification.status == "verified":
+        return ""
+    failed = [c.detail for c in fact.verification.checks if not c.passed]
+    if failed:
+        return "; ".join(failed)
+    if fact.origin == "llm":
+        return "a model's claim that no static evidence corroborates"
+    return "not every check could be run"
