@@ -318,3 +318,9 @@ class FactsDocument(Strict):
     facts: list[Fact] = Field(default_factory=list)
     gaps: list[Gap] = Field(default_factory=list)
     scores: Scores = Field(default_factory=Scores)
+    rejected: list[Fact] = Field(
+        default_factory=list,
+        description="extension: model claims the verifier did not use (contradicted by static "
+        "evidence, or adding values no code line holds), with the checks that say why; "
+        "never rendered as steps",
+    )

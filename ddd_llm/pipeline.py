@@ -291,12 +291,20 @@ def extract(
 
     root = prepared.root
     services = prepared.services
-    merged = merge_facts(resolve_placeholders([*prepared.static_facts, *llm_facts]))
-    facts = verify(root, merged.facts, merged.conflicts)
-    facts.sort(key=lambda f: (f.service or "", f.fact_kind, f.id))
+    resolved = resolve_placeholders([*prepared.static_facts, *llm_facts])
+    merged = merge_facts([f for f in resolved if f.origin != "llm"])
+    verified = verify(
+        root,
+        merged.facts,
+        merged.conflicts,
+        [f for f in resolved if f.origin == "llm"],
+        services=[s.name for s in services],
+        texts={f.path: f.text for f in prepared.scanned.files},
+    )
+    facts = sorted(verified.facts, key=lambda f: (f.service or "", f.fact_kind, f.id))
 
     order = start_order([s.name for s in services], facts)
-    gaps = find_gaps(services, facts, order)
+    gaps = [*find_gaps(services, facts, order), *verified.gaps]
     document = FactsDocument(
         tool=ToolInfo(version=__version__),
         repo=RepoInfo(root=str(repo), commit=git_commit(root)),
@@ -316,6 +324,7 @@ def extract(
         facts=facts,  # type: ignore[arg-type]
         gaps=gaps,
         scores=scores(item_scores(services, facts, order)),
+        rejected=verified.rejected,  # type: ignore[arg-type]
     )
     out_dir = prepared.out_dir
     write_facts(document, out_dir / FACTS_FILE)

@@ -118,7 +118,7 @@ def test_verify_checks_citations_and_key(tmp_path: Path) -> None:
     wrong_line = good.model_copy(update={"citations": [cite("compose.yml", 1)]})
     past_end = good.model_copy(update={"citations": [cite("compose.yml", 9)]})
     escape = good.model_copy(update={"citations": [cite("../etc/passwd", 1)]})
-    results = verify(tmp_path, [good, wrong_line, past_end, escape], [])
+    results = [verify(tmp_path, [f], []).facts[0] for f in (good, wrong_line, past_end, escape)]
     assert [f.verification.status for f in results] == ["verified"] + ["unverified"] * 3
     details = [c.detail for f in results[1:] for c in f.verification.checks if not c.passed]
     assert "does not mention" in details[0]
