@@ -49,6 +49,7 @@ from ddd_llm.models import (
     Verification,
 )
 from ddd_llm.repotext import RepoText, normalise
+from ddd_llm.resolve import PLACEHOLDER
 
 RepoFiles = RepoText  # the name the first verifier used
 
@@ -86,22 +87,32 @@ def key_terms(fact: FactBase) -> list[str]:
         suffixes = ["_".join(parts[i:]) for i in range(len(parts)) if len("".join(parts[i:])) >= 4]
         return [name, *suffixes]
     if isinstance(fact, HealthCheck):
-        terms = [fact.target, url_path(fact.target) or ""]
+        # A resolved placeholder cites both the line using `{{ port }}` and its definition.
+        terms = [fact.target, url_path(fact.target) or "", str(url_port(fact.target) or "")]
         if fact.check_type == "exec":
             terms.append(fact.target.split()[0] if fact.target.split() else fact.target)
         if fact.port is not None:
             terms.append(str(fact.port))
+        # Conventions of docs/evidence.md: a watchdog's target is its unit, the standard
+        # gRPC health service is registered rather than named.
+        if fact.mechanism == "systemd-watchdog":
+            terms.append("WatchdogSec")
+        if fact.check_type == "grpc" and "grpc.health" in fact.target:
+            terms.append("health")
         return [t for t in terms if t]
     if isinstance(fact, ResourceRequirement):
         terms = [v for v in (fact.value, fact.request, fact.limit) if v]
         if fact.value and ":" in fact.value:
             terms.extend(p for p in fact.value.split(":") if p)
+        if fact.value and fact.value.startswith("become_user:"):
+            terms.append("become")  # `become: true` with the default user
         return terms or [fact.resource]
     if isinstance(fact, Dependency):
         return [fact.target]
     if isinstance(fact, ValidationMethod):
         words = fact.method.split()
-        return [fact.method, *(w for w in words[:3] if len(w) >= 3)]
+        urls = [url_path(fact.method) or "", str(url_port(fact.method) or "")]
+        return [fact.method, *(w for w in words[:3] if len(w) >= 3), *(u for u in urls if u)]
     return []
 
 
@@ -130,15 +141,27 @@ def check_citation(files: RepoText, citation: Citation) -> tuple[Check, list[str
 def citation_checks(fact: FactBase, files: RepoText) -> list[Check]:
     checks: list[Check] = []
     terms = key_terms(fact)
+    cited_texts: list[tuple[Citation, str]] = []
     for citation in fact.citations:
         check, cited = check_citation(files, citation)
         checks.append(check)
         if check.passed:
-            ok = mentions("\n".join(cited), terms)
-            word = "mentions" if ok else "does not mention"
-            checks.append(
-                Check(name="cites_key", passed=ok, detail=f"{citation} {word} {terms[0]!r}")
-            )
+            cited_texts.append((citation, "\n".join(cited)))
+    variables = [
+        {m.group(1) or m.group(2) for m in PLACEHOLDER.finditer(t)} for _, t in cited_texts
+    ]
+    for i, (citation, text) in enumerate(cited_texts):
+        ok = mentions(text, terms)
+        detail = f"{citation} {'mentions' if ok else 'does not mention'} {terms[0]!r}"
+        if not ok and len(cited_texts) > 1:
+            # A value filled from a placeholder: one line uses `{{ var }}`, another defines it.
+            for var in sorted(set().union(*variables)):
+                elsewhere = (t for j, (_, t) in enumerate(cited_texts) if j != i)
+                if mentions(text, [var]) and any(mentions(t, [var]) for t in elsewhere):
+                    ok = True
+                    detail = f"{citation} holds {var!r}, which another cited line uses or defines"
+                    break
+        checks.append(Check(name="cites_key", passed=ok, detail=detail))
     return checks
 
 

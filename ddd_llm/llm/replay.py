@@ -12,7 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ddd_llm.errors import ConfigError, ReplayMiss
+from pydantic import ValidationError
+
+from ddd_llm.errors import ConfigError, LlmError, ReplayMiss
 from ddd_llm.llm import Completion, LlmRequest, ProviderSettings, register_provider
 from ddd_llm.models import LlmInfo
 
@@ -73,7 +75,15 @@ class ReplayProvider:
                 hint=f"re-record with `ddd-llm extract --record {self.folder}` and a live --llm",
             )
         record = json.loads(path.read_text(encoding="utf-8"))
-        value = request.response_model.model_validate(record["data"], context=request.context)
+        try:
+            value = request.response_model.model_validate(record["data"], context=request.context)
+        except ValidationError as exc:
+            # A recording that never validated fails like the live answer did: recorded, not raised.
+            raise LlmError(
+                f"recorded answer is invalid: {exc.errors()[0]['msg']}",
+                provider=self.name,
+                invalid_answer=True,
+            ) from None
         return Completion(
             data=value.model_dump(mode="json"),
             prompt_tokens=int(record.get("prompt_tokens", 0)),
