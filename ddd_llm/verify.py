@@ -34,7 +34,7 @@ from typing import Any
 
 from ddd_llm.consistency import cross_artifact_checks
 from ddd_llm.evidence.base import duration_seconds
-from ddd_llm.merge import Conflict, merge_facts
+from ddd_llm.merge import Conflict
 from ddd_llm.models import (
     Check,
     Citation,
@@ -535,22 +535,20 @@ def verify(
             fact, files, by_conflict.get(fact.id, []), consistency.get(fact.id, [])
         )
     view = StaticView(checked, by_conflict, {s.lower() for s in services})
-    own = merge_facts(list(claims))
-    self_conflicts: dict[str, list[Conflict]] = {}
-    for conflict in own.conflicts:
-        self_conflicts.setdefault(conflict.fact_id, []).append(conflict)
     claimed: dict[str, FactBase] = {}
-    for claim in own.facts:
+    # Each claim is judged on its own: the model right in one excerpt and wrong in another
+    # yields one verified fact and one rejected claim, not one muddled fact.
+    for claim in claims:
         checks = verify_claim(claim, files, view)
-        checks += [
-            Check(name="model_consistent", passed=False, detail=c.describe())
-            for c in self_conflicts.get(claim.id, [])
-        ]
         counterpart = view.counterpart(claim)
         if counterpart is None:
-            claimed[claim.id] = _with(claim, claim_status(claim, checks), checks)
+            judged = _with(claim, claim_status(claim, checks), checks)
+            kept, dropped = _better(claimed.get(claim.id), judged)
+            claimed[claim.id] = kept
+            if dropped is not None:
+                result.rejected.append(dropped)
             continue
-        fact = counterpart
+        fact = checked[counterpart.id]
         said = disagreements(claim, fact, view)
         checks += [Check(name="values_agree", passed=False, detail=d) for d in said]
         failed_citation = any(not c.passed for c in checks if c.name in _CITATION_CHECKS)
@@ -563,6 +561,29 @@ def verify(
         _contradiction_gap(f) for f in result.facts if f.verification.status == "contradicted"
     )
     return result
+
+
+_RANK: dict[Status, int] = {"verified": 0, "unverified": 1, "contradicted": 2}
+
+
+def _better(prev: FactBase | None, new: FactBase) -> tuple[FactBase, FactBase | None]:
+    """Of two claims with one id, the better-proven one, and the other unless it adds nothing.
+
+    Equal standing and equal values: one fact citing both. Otherwise the weaker claim is
+    rejected, keeping its own checks.
+    """
+    if prev is None:
+        return new, None
+    best, other = sorted((prev, new), key=lambda f: _RANK[f.verification.status])
+    same = best.verification.status == other.verification.status and all(
+        values_equal(getattr(best, n), getattr(other, n), n)
+        for n in COMPARED[type(best)]
+        if getattr(best, n) is not None or getattr(other, n) is not None
+    )
+    if same:
+        citations = [*best.citations, *(c for c in other.citations if c not in best.citations)]
+        return best.model_copy(update={"citations": citations}), None
+    return best, other
 
 
 def corroborate(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 from ddd_llm.evaluate import load_gold
 from ddd_llm.llm import Completion, ProviderSettings, get_provider
 from ddd_llm.llm.replay import write_cassette
+from ddd_llm.llm_extract import Planned as Planned_
 from ddd_llm.models import Citation, FactBase, HealthCheck, ResourceRequirement
 from ddd_llm.pipeline import ExtractOptions, plan_llm, prepare
 from ddd_llm.repotext import RepoText
@@ -131,6 +132,20 @@ def plant_cassettes(repo: Path, gold_path: Path, out: Path, work: Path) -> Plant
         + "\n"
     )
     return result
+
+
+Answer = Callable[[Planned_], list[dict[str, Any]]]
+
+
+def scripted_cassettes(repo: Path, out: Path, work: Path, answer: Answer) -> int:
+    """One cassette per request an extraction of `repo` makes, answered by `answer(call)`."""
+    options = replay_options(out, work)
+    out.mkdir(parents=True, exist_ok=True)
+    provider = get_provider("replay", options.provider_settings)
+    calls = plan_llm(prepare(repo, options), options, provider).calls
+    for call in calls:
+        write_cassette(out, call.request, Completion(data={"items": answer(call)}), "scripted")
+    return len(calls)
 
 
 def replay_options(cassettes: Path, work: Path) -> ExtractOptions:

@@ -381,3 +381,36 @@ def test_disjoint_container_ports_between_artifacts_are_reported() -> None:
         {},
         [],
     )
+
+
+def test_a_placeholder_and_its_definition_hold_the_key_together(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "tasks.yml": "- wait_for:\n    port: '{{ app_port }}'\n",
+            "defaults.yml": "app_port: 9180\nother: 1\n",
+        },
+    )
+    check = HealthCheck(
+        service="app",
+        check_type="tcp",
+        target="9180",
+        port=9180,
+        mechanism="other",
+        summary="port open",
+        citations=[cite("tasks.yml", 1, 2), cite("defaults.yml", 1)],
+    )
+    assert only(verify(tmp_path, [check], []).facts).verification.status == "verified"
+    unlinked = check.model_copy(
+        update={"citations": [cite("tasks.yml", 1, 2), cite("defaults.yml", 2)]}
+    )
+    assert only(verify(tmp_path, [unlinked], []).facts).verification.status == "unverified"
+
+
+def test_one_id_claimed_twice_keeps_the_proven_claim_and_rejects_the_other(repo: Path) -> None:
+    right = param(origin="llm", default="10")
+    wrong = param(origin="llm", default="99", citations=[cite("README.md", 2)])
+    result = verify(repo, [], [], [wrong, right])
+    assert only(result.facts).verification.status == "verified"
+    assert only(result.facts).default == "10"
+    assert only(result.rejected).default == "99"
