@@ -483,12 +483,64 @@ def verify_static(
     return _with(fact, static_status(checks), checks)
 
 
+_QUANTITY = re.compile(
+    r"^\d+(\.\d+)?\s*(m|k|ki|mi|gi|ti|kb|mb|gb|tb|b|g|M|%|cpus?|cores?)?$", re.IGNORECASE
+)
+"""A resource amount as deployment files write it: `500m`, `0.5`, `512Mi`, `1G`, `2 cpus`."""
+
+
+def plausible_check(claim: FactBase) -> Check | None:
+    """Values of the right shape: a resource request is an amount, not a word."""
+    if not isinstance(claim, ResourceRequirement) or claim.resource not in (
+        "cpu",
+        "memory",
+        "disk",
+    ):
+        return None
+    odd = [
+        f"{n}={getattr(claim, n)!r}"
+        for n in ("request", "limit")
+        if getattr(claim, n) is not None and not _QUANTITY.match(str(getattr(claim, n)).strip())
+    ]
+    if not odd and claim.request is None and claim.limit is None:
+        odd = ["no request or limit"]
+    if odd:
+        return Check(
+            name="plausible_values", passed=False, detail=f"{', '.join(odd)} is not an amount"
+        )
+    return Check(name="plausible_values", passed=True, detail="amounts have the shape of amounts")
+
+
+def service_known_check(claim: FactBase, view: StaticView) -> Check | None:
+    """Health checks, resources and dependencies belong to a service an operator can find."""
+    if isinstance(claim, (ConfigParameter, ValidationMethod)):
+        return None
+    if claim.service and claim.service in view.services:
+        return Check(name="service_known", passed=True, detail=f"{claim.service!r} is a service")
+    return Check(
+        name="service_known",
+        passed=False,
+        detail=f"owned by {claim.service or 'no service'!r}, not a service of this repository",
+    )
+
+
+def without_blanks(claim: FactBase) -> FactBase:
+    """Empty strings a model fills optional fields with are absent values, not values."""
+    blanks = {
+        n: None
+        for n, info in type(claim).model_fields.items()
+        if getattr(claim, n) == "" and not info.is_required()
+    }
+    return claim.model_copy(update=blanks) if blanks else claim
+
+
 def verify_claim(claim: FactBase, files: RepoText, view: StaticView) -> list[Check]:
     checks = citation_checks(claim, files)
     checks.append(code_evidence_check(claim, files))
     values = values_in_source_check(claim, files)
-    if values is not None:
-        checks.append(values)
+    for extra in (values, plausible_check(claim), service_known_check(claim, view)):
+        if extra is not None:
+            checks.append(extra)
     if isinstance(claim, Dependency):
         checks.append(target_known_check(claim, view))
     elif isinstance(claim, HealthCheck):
@@ -538,7 +590,7 @@ def verify(
     claimed: dict[str, FactBase] = {}
     # Each claim is judged on its own: the model right in one excerpt and wrong in another
     # yields one verified fact and one rejected claim, not one muddled fact.
-    for claim in claims:
+    for claim in map(without_blanks, claims):
         checks = verify_claim(claim, files, view)
         counterpart = view.counterpart(claim)
         if counterpart is None:

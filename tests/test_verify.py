@@ -251,16 +251,18 @@ def health(target: str, check_type: str = "http", **kw: object) -> HealthCheck:
 
 def test_a_health_check_target_must_exist(repo: Path) -> None:
     real = health("/healthz")
-    fact = only(verify(repo, [], [], [real], texts=texts(repo)).facts)
+    fact = only(verify(repo, [], [], [real], texts=texts(repo), services=["api"]).facts)
     assert fact.verification.status == "verified", failed(fact)
     write(repo, {"scripts/other.sh": "curl http://localhost:8000/livez\n"})
     ghost = health("/livez", citations=[cite("scripts/other.sh", 1)])
     assert (
-        only(verify(repo, [], [], [ghost], texts=texts(repo)).facts).verification.status
+        only(
+            verify(repo, [], [], [ghost], texts=texts(repo), services=["api"]).facts
+        ).verification.status
         == "verified"
     )
     absent = health("/status/deep", citations=[cite("app/routes.py", 1)])
-    fact = only(verify(repo, [], [], [absent], texts=texts(repo)).facts)
+    fact = only(verify(repo, [], [], [absent], texts=texts(repo), services=["api"]).facts)
     assert fact.verification.status != "verified"
 
 
@@ -274,9 +276,12 @@ def test_a_tcp_health_check_needs_a_declared_port(repo: Path) -> None:
         citations=[cite("compose.yml", 3)],
     )
     declared = health("8000", "tcp", port=8000, citations=[cite("compose.yml", 3)])
-    assert only(verify(repo, [port], [], [declared]).facts[1:]).verification.status == "verified"
+    assert (
+        only(verify(repo, [port], [], [declared], services=["api"]).facts[1:]).verification.status
+        == "verified"
+    )
     other = health("9999", "tcp", port=9999, citations=[cite("compose.yml", 3)])
-    result = verify(repo, [port], [], [other])
+    result = verify(repo, [port], [], [other], services=["api"])
     claim = next(f for f in result.facts if f.origin == "llm")
     assert claim.verification.status != "verified"
 
@@ -291,7 +296,11 @@ def test_a_documented_validation_command_is_verified_when_its_script_exists(repo
             origin="llm",
         )
 
-    exists = only(verify(repo, [], [], [validation("./scripts/smoke.sh")], texts=texts(repo)).facts)
+    exists = only(
+        verify(
+            repo, [], [], [validation("./scripts/smoke.sh")], texts=texts(repo), services=["api"]
+        ).facts
+    )
     assert exists.verification.status == "verified", failed(exists)
     missing = only(verify(repo, [], [], [validation("./scripts/deploy-check.sh")]).facts)
     assert missing.verification.status != "verified"
@@ -414,3 +423,29 @@ def test_one_id_claimed_twice_keeps_the_proven_claim_and_rejects_the_other(repo:
     assert only(result.facts).verification.status == "verified"
     assert only(result.facts).default == "10"
     assert only(result.rejected).default == "99"
+
+
+def test_a_resource_claim_needs_an_amount_and_an_owner(tmp_path: Path) -> None:
+    write(tmp_path, {"compose.yml": "    limits:\n      cpus: '0.5'\n      memory: 256M\n"})
+
+    def resource(service: str | None, **kw: object) -> ResourceRequirement:
+        return ResourceRequirement(
+            service=service,
+            resource="memory",
+            summary="m",
+            citations=[cite("compose.yml", 3)],
+            origin="llm",
+            **kw,  # type: ignore[arg-type]
+        )
+
+    good = only(verify(tmp_path, [], [], [resource("api", limit="256M")], services=["api"]).facts)
+    assert good.verification.status == "verified", failed(good)
+    word = only(
+        verify(
+            tmp_path, [], [], [resource("api", request="memory", limit="")], services=["api"]
+        ).facts
+    )
+    assert "not an amount" in failed(word)["plausible_values"]
+    assert word.limit is None  # an empty string is no value
+    orphan = only(verify(tmp_path, [], [], [resource(None, limit="256M")], services=["api"]).facts)
+    assert "not a service" in failed(orphan)["service_known"]
