@@ -97,7 +97,8 @@ def test_planted_errors_are_flagged_and_correct_claims_are_not_contradicted(tmp_
     for kind, oks in sorted(by_type.items()):
         print(f"  {kind:22} {sum(oks)}/{len(oks)}")
     print(
-        f"correct claims: {correct}; not contradicted {not_contradicted:.3f} ({lost} lost to failures)"
+        f"correct claims: {correct}; not contradicted {not_contradicted:.3f}"
+        f" ({lost} lost to failures)"
     )
     summary: dict[str, Any] = {"how": sorted({how for *_, how in rows})}
     print(summary)
