@@ -1,4 +1,8 @@
-"""Scan stage: walk a repository, honouring .gitignore, and keep the text files worth reading."""
+"""Scan stage: walk a repository, honouring .gitignore, and keep the text files worth reading.
+
+Every file's text is redacted here, as it is read: no later stage (chunks, index, analyzers,
+prompts, artifacts) ever holds a secret's value. `redactions` says what was masked where.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import pathspec
 
 from ddd_llm.errors import InputError
 from ddd_llm.models import Diagnostic, Skipped
+from ddd_llm.redact import redact_text
 
 VENDORED_DIRS = frozenset(
     {
@@ -69,8 +74,20 @@ class ScannedFile:
     path: str
     """Repo-relative, forward slashes."""
     text: str
+    """Decoded and redacted: secrets are `[REDACTED]`, the lines are those of the file."""
     sha256: str
+    """Of the bytes on disk."""
     size: int
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """A secret masked in a scanned file: where, and which detector found it (never the value)."""
+
+    path: str
+    line: int
+    kind: str
+    end_line: int
 
 
 @dataclass
@@ -79,6 +96,7 @@ class ScanResult:
     files: list[ScannedFile] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
+    redactions: list[Redaction] = field(default_factory=list)
 
     def skip(self, path: str, reason: str) -> None:
         self.skipped.append(Skipped(path=path, reason=reason))
@@ -151,6 +169,19 @@ def _looks_binary(data: bytes) -> bool:
     return control / len(head) > 0.10
 
 
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(rel: str) -> str:
+    """A path with undecodable bytes (surrogate escapes) shown as U+FFFD."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _walk(root: Path, result: ScanResult) -> Iterator[tuple[str, Path]]:
     stack: list[tuple[str, Path, _IgnoreRules]] = [("", root, _IgnoreRules().with_dir("", root))]
     while stack:
@@ -163,10 +194,15 @@ def _walk(root: Path, result: ScanResult) -> Iterator[tuple[str, Path]]:
         subdirs: list[tuple[str, Path, _IgnoreRules]] = []
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            if entry.is_symlink():
-                result.skip(rel, "symlink (not followed)")
+            if not _utf8(entry.name):
+                # Such a name cannot go into facts.json, a citation or the index as it is.
+                result.skip(_shown(rel), "file name is not valid UTF-8 (rename it to read it)")
                 continue
             try:
+                if entry.is_symlink():
+                    # Never followed: it may point outside the repository, nowhere, or in a loop.
+                    result.skip(rel, "symlink (not followed)")
+                    continue
                 is_dir = entry.is_dir(follow_symlinks=False)
             except OSError as exc:
                 result.skip(rel, f"not readable: {exc.strerror or exc}")
@@ -190,6 +226,29 @@ def _walk(root: Path, result: ScanResult) -> Iterator[tuple[str, Path]]:
         stack.extend(reversed(subdirs))
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+"""Non-blocking so a file swapped for a FIFO after the stat cannot hang the open; no-follow so
+one swapped for a symlink is not followed."""
+
+
+def _read(path: Path, max_bytes: int) -> bytes | str:
+    """The file's bytes, or why they were not read; never more than `max_bytes` + 1 bytes."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        return f"not readable: {exc.strerror or exc}"
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return "not a regular file (FIFO, socket or device)"
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return f"not readable: {exc.strerror or exc}"
+    if len(data) > max_bytes:
+        return f"larger than {max_bytes} bytes (grew while being read)"
+    return data
+
+
 def scan(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
     """Every readable text file under `root`, with a reason for each file left out."""
     if not root.exists():
@@ -210,7 +269,8 @@ def scan(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
             result.skip(rel, f"not readable: {exc.strerror or exc}")
             continue
         if not stat.S_ISREG(st.st_mode):
-            result.skip(rel, "not a regular file")
+            # A FIFO, socket or device: reading it could block forever or never end.
+            result.skip(rel, "not a regular file (FIFO, socket or device)")
             continue
         if holds_live_secrets(path.name):
             result.skip(rel, "may hold live secrets (not read; use a .env.example for docs)")
@@ -221,16 +281,29 @@ def scan(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
         if st.st_size > max_bytes:
             result.skip(rel, f"larger than {max_bytes} bytes ({st.st_size})")
             continue
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            result.skip(rel, f"not readable: {exc.strerror or exc}")
+        data = _read(path, max_bytes)
+        if isinstance(data, str):
+            result.skip(rel, data)
             continue
         if _looks_binary(data):
             result.skip(rel, "binary content")
             continue
-        text = _decode(data, rel, result)
+        redacted = redact_text(_decode(data, rel, result), rel)
+        result.redactions.extend(
+            Redaction(rel, f.line, f.kind, f.end_line or f.line) for f in redacted.findings
+        )
         result.files.append(
-            ScannedFile(path=rel, text=text, sha256=content_hash(data), size=len(data))
+            ScannedFile(path=rel, text=redacted.text, sha256=content_hash(data), size=len(data))
+        )
+    if not result.files:
+        result.warnings.append(
+            Diagnostic(
+                path=".",
+                message=(
+                    f"no readable text files in {root} ({len(result.skipped)} skipped): "
+                    "nothing to document; check the path, and see the skipped files with -v"
+                ),
+                source="scan",
+            )
         )
     return result
