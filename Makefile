@@ -5,21 +5,30 @@ PY      := $(VENV)/bin/python
 SHARED  ?= $(abspath ../shared)
 export DDD_LLM_ONNX_DIR ?= $(SHARED)/models/all-MiniLM-L6-v2/onnx
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint clean mermaid
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,local]'
+	$(PY) -m pip install -q -e '.[dev,local,ray]'
 	touch $@
 
 install: $(VENV)/.installed
+
+# Mermaid's own parser (Node.js + jsdom) checks escalation.md's flowcharts in tests/test_mermaid.py;
+# without npm the test skips and says why.
+MERMAID := tests/mermaid/node_modules/.package-lock.json
+$(MERMAID): tests/mermaid/package.json tests/mermaid/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/mermaid --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the Mermaid parser test will be skipped"; fi
+
+mermaid: $(MERMAID)
 
 demo: install
 	$(VENV)/bin/ddd-llm extract fixtures/compose-shop --out demo-output --llm local
 	@echo "open demo-output/runbook-daily.md and demo-output/facts.json"
 
-test: install
+test: install mermaid
 	$(VENV)/bin/pytest -q
 
 lint: install
@@ -28,4 +37,4 @@ lint: install
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf demo-output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf demo-output .pytest_cache .mypy_cache .ruff_cache tests/mermaid/node_modules

@@ -82,7 +82,7 @@ def cross_artifact_checks(
                 service=service,
                 priority="HIGH",
                 message=f"{service}: {message}",
-                blocks="daily",
+                blocks="weekly",
                 citations=[f.citations[0] for f in involved],
             )
         )

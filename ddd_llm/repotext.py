@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from ddd_llm.redact import redact
 from ddd_llm.text import split_lines
 
 PROSE_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".org"})
@@ -71,6 +72,8 @@ class RepoText:
                     text = path.read_text(encoding="utf-8", errors="replace") if path else None
                 except OSError:
                     text = None
+                # A file the scan did not hand over is redacted like any other before use.
+                text = redact(text, rel) if text is not None else None
             self._cache[rel] = split_lines(text) if text is not None else None
         return self._cache[rel]
 

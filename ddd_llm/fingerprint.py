@@ -1,0 +1,161 @@
+"""Run fingerprints: one hash of everything that decides a run's output, to skip unchanged work.
+
+A run's output (facts.json and the artifacts) is a function of: the scanned files'
+content, the options and environment that choose the model and what it is asked, the
+repository's path and commit, and the tool itself (its version, shipped prompts and
+templates). `fingerprint()` hashes exactly that; `extract` stores it in
+`run.fingerprint`, and a later command compares:
+
+    doc = up_to_date(repo, options)        # scans (cheap: no index, no model), compares
+    if doc is None:
+        doc = extract(repo, options).document
+
+`up_to_date` is the one call `check` and batch runs use; `run_fingerprint` is what
+`extract` stores; `reusable_run` compares a known fingerprint with a facts.json.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from ddd_llm import __version__
+from ddd_llm.models import FactsDocument
+from ddd_llm.resources import data_dir
+from ddd_llm.scan import scan
+
+if TYPE_CHECKING:
+    from ddd_llm.pipeline import ExtractOptions
+
+FINGERPRINT_VERSION = 1
+"""Bumped when the recipe below changes, so old fingerprints never match by accident."""
+FACTS_FILE = "facts.json"
+MODEL_ENVIRONMENT = ("DDD_LLM_MODEL", "OPENAI_BASE_URL")
+"""Environment variables that choose the model when options do not (openai provider)."""
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _folder_digest(folder: Path) -> str:
+    """Content hash of every file under `folder` (names and bytes), in a stable order."""
+    digest = hashlib.sha256()
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            rel = path.relative_to(folder).as_posix()
+            try:
+                digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+            except OSError:
+                digest.update(rel.encode() + b"\0unreadable\0")
+    return digest.hexdigest()
+
+
+def tool_digest() -> str:
+    """The tool's own part: version, shipped prompts and templates."""
+    parts = [
+        __version__,
+        _folder_digest(data_dir("prompts")),
+        _folder_digest(data_dir("templates")),
+    ]
+    return _sha("\0".join(parts).encode())
+
+
+def fingerprint(files: Iterable[tuple[str, str]], settings: Mapping[str, object]) -> str:
+    """sha256 of (path, content) pairs, in path order, and of the JSON-able settings."""
+    digest = hashlib.sha256(f"ddd-llm-fingerprint-v{FINGERPRINT_VERSION}\0".encode())
+    for path, text in sorted(files):
+        digest.update(path.encode() + b"\0" + _sha(text.encode("utf-8", "replace")).encode())
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def run_settings(repo: Path, options: ExtractOptions, commit: str | None) -> dict[str, object]:
+    """The options, environment and repository facts that decide a run's output."""
+    settings: dict[str, object] = {
+        "tool": tool_digest(),
+        "repo": str(repo),
+        "commit": commit,
+        "llm": options.llm,
+        "max_file_bytes": options.max_file_bytes,
+    }
+    if options.llm != "none":
+        # Only a run that asks a model depends on which model, how, and about what.
+        ps = options.provider_settings
+        settings.update(
+            model=ps.model,
+            base_url=ps.base_url,
+            mode=ps.mode,
+            model_path=_file_identity(ps.model_path),
+            cassettes=_folder_digest(Path(ps.cassettes)) if ps.cassettes else None,
+            max_tokens=ps.max_tokens,
+            temperature=ps.temperature,
+            seed=ps.seed,
+            n_ctx=ps.n_ctx,
+            kinds=list(options.kinds),
+            index=options.index,
+            top_k=options.top_k,
+            budget=options.budget,
+            max_retries=options.max_retries,
+            max_chunks=options.max_chunks_per_kind,
+            environment={k: os.environ.get(k) for k in MODEL_ENVIRONMENT},
+        )
+    return settings
+
+
+def _file_identity(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return path
+    return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def run_fingerprint(
+    repo: Path, options: ExtractOptions, files: Iterable[tuple[str, str]], commit: str | None
+) -> str:
+    """The fingerprint `extract` stores, from the files it already scanned."""
+    return fingerprint(files, run_settings(repo, options, commit))
+
+
+def current_fingerprint(repo: Path, options: ExtractOptions) -> str:
+    """The fingerprint a run would get now: scans the repository, embeds and asks nothing."""
+    from ddd_llm.pipeline import git_commit  # pipeline imports this module
+
+    scanned = scan(Path(repo), max_bytes=options.max_file_bytes)
+    files = [(f.path, f.text) for f in scanned.files]
+    return run_fingerprint(repo, options, files, git_commit(Path(repo)))
+
+
+def reusable_run(
+    out_dir: Path, expected: str, artifacts: Iterable[str] = ()
+) -> FactsDocument | None:
+    """The run in `out_dir` when its fingerprint is `expected` and every artifact exists."""
+    path = out_dir / FACTS_FILE
+    try:
+        doc = FactsDocument.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, ValidationError):
+        return None  # missing, unreadable or from an incompatible version: run again
+    if doc.run.fingerprint != expected:
+        return None
+    if any(not (out_dir / name).is_file() for name in artifacts):
+        return None
+    return doc
+
+
+def up_to_date(repo: Path, options: ExtractOptions) -> FactsDocument | None:
+    """The previous run's document when nothing that decides its output has changed."""
+    from ddd_llm.render import ARTIFACTS
+
+    out_dir = options.out_dir or Path(repo) / ".ddd"
+    if not (out_dir / FACTS_FILE).is_file() or not Path(repo).is_dir():
+        return None
+    return reusable_run(out_dir, current_fingerprint(repo, options), ARTIFACTS)
