@@ -1,0 +1,92 @@
+"""Run every question set in evals/questions/ through `ddd-llm ask` and print the QA scores.
+
+    .venv/bin/python evals/tools/run_ask_eval.py --llm replay     # the authored cassettes
+    .venv/bin/python evals/tools/run_ask_eval.py --llm none       # facts and docs, no model
+    .venv/bin/python evals/tools/run_ask_eval.py --llm local      # SmolLM2-135M (minutes)
+
+Each fixture is extracted statically into a fresh temporary folder (as the cassettes
+expect); the response cache is off, so latencies are those of real calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from ddd_llm.ask import AskSettings  # noqa: E402
+from ddd_llm.llm import ProviderSettings  # noqa: E402
+from ddd_llm.pipeline import ExtractOptions  # noqa: E402
+from ddd_llm.qa_eval import (  # noqa: E402
+    QaReport,
+    load_questions,
+    merge_reports,
+    report_lines,
+    run_questions,
+)
+
+QUESTIONS = ROOT / "evals" / "questions"
+CASSETTES = ROOT / "evals" / "cassettes" / "ask"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("fixtures", nargs="*", help="default: every evals/questions/*.yaml")
+    parser.add_argument("--llm", default="replay", help="replay, none, local or openai")
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--base-url", default=None)
+    parser.add_argument("--json", type=Path, default=None, help="write the full report here")
+    parser.add_argument("--ids", default=None, help="comma-separated question ids (a subset)")
+    parser.add_argument(
+        "--context-tokens", type=int, default=None, help="token budget of the sources"
+    )
+    args = parser.parse_args()
+    os.environ.setdefault(
+        "DDD_LLM_ONNX_DIR", str(ROOT.parent / "shared" / "models" / "all-MiniLM-L6-v2" / "onnx")
+    )
+    names = args.fixtures or sorted(
+        p.stem for p in QUESTIONS.glob("*.yaml") if not p.stem.endswith(".answers")
+    )
+    wanted = set(args.ids.split(",")) if args.ids else None
+    settings = AskSettings()
+    if args.context_tokens:
+        settings = AskSettings(context_tokens=args.context_tokens)
+    reports: list[QaReport] = []
+    for name in names:
+        questions = [
+            q
+            for q in load_questions(QUESTIONS / f"{name}.yaml")
+            if wanted is None or q.id in wanted
+        ]
+        if not questions:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            options = ExtractOptions(
+                out_dir=Path(tmp),
+                llm=args.llm,
+                provider_settings=ProviderSettings(
+                    model=args.model,
+                    base_url=args.base_url,
+                    cassettes=str(CASSETTES / name) if args.llm == "replay" else None,
+                ),
+                no_cache=True,
+                timeout=300.0,
+            )
+            report = run_questions(ROOT / "fixtures" / name, questions, options, settings=settings)
+        reports.append(report)
+        print("\n".join(report_lines(report)), flush=True)
+    total = merge_reports(reports)
+    print("\n" + report_lines(total)[-1])
+    if args.json is not None:
+        args.json.write_text(json.dumps(total.model_dump(mode="json"), indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
