@@ -13,7 +13,7 @@ from ddd_llm.chunk import Chunk
 from ddd_llm.errors import IndexUnavailable
 from ddd_llm.index import ChunkIndex
 from ddd_llm.llm import LlmRequest
-from ddd_llm.llm.replay import write_cassette
+from ddd_llm.llm.replay import is_replay_miss, write_cassette, write_failure_cassette
 from ddd_llm.llm.runner import Failure, Outcome, Runner
 from ddd_llm.llm.schemas import RESPONSE_MODELS
 from ddd_llm.models import FACT_KINDS, FACT_MODELS, Citation, Diagnostic, FactBase, FactKind
@@ -208,5 +208,16 @@ def run_plan(
     for planned, outcome in zip(extract_plan.calls, outcomes, strict=True):
         if record_dir is not None and outcome.completion is not None:
             write_cassette(record_dir, planned.request, outcome.completion, runner.provider.name)
+        elif record_dir is not None and outcome.failure is not None:
+            # Recorded too, so that a replay reproduces the run instead of missing the request.
+            failure = outcome.failure
+            if not is_replay_miss(failure.error):
+                write_failure_cassette(
+                    record_dir,
+                    planned.request,
+                    failure.error.removeprefix("(cached) "),
+                    failure.attempts,
+                    runner.provider.name,
+                )
         facts.extend(facts_from_outcome(planned, outcome, resolver, warnings))
     return LlmRunResult(facts, list(runner.stats.failures), extract_plan.prompt_versions)

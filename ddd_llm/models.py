@@ -227,6 +227,11 @@ class Gap(Strict):
     message: str
     blocks: Cadence | None = None
     citations: list[Citation] = Field(default_factory=list)
+    # Extensions to FACTS.md (added fields, never renamed ones):
+    fix: str | None = Field(default=None, description="what to add to close the gap")
+    fix_in: list[str] = Field(
+        default_factory=list, description="repo-relative files where the fix belongs"
+    )
 
 
 class Scores(Strict):
@@ -241,9 +246,21 @@ class ToolInfo(Strict):
     version: str
 
 
+class Owner(Strict):
+    """Who owns the files matching `pattern` (CODEOWNERS rule, or `*` for a MAINTAINERS file)."""
+
+    pattern: str
+    owners: list[str]
+    citation: Citation
+
+
 class RepoInfo(Strict):
     root: str
     commit: str | None = None
+    owners: list[Owner] = Field(
+        default_factory=list,
+        description="extension: CODEOWNERS / MAINTAINERS / OWNERS rules, in file order",
+    )
 
 
 class LlmInfo(Strict):
@@ -307,6 +324,11 @@ class RunInfo(Strict):
     warnings: list[Diagnostic] = Field(default_factory=list)
     index: IndexStats = Field(default_factory=IndexStats)
     failures: list[LlmFailure] = Field(default_factory=list)
+    fingerprint: str | None = Field(
+        default=None,
+        description="extension: hash of everything that decides this run's output "
+        "(ddd_llm/fingerprint.py); equal fingerprints mean the run can be reused",
+    )
 
 
 class FactsDocument(Strict):

@@ -6,17 +6,19 @@ import json
 import os
 import subprocess
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ddd_llm import __version__
-from ddd_llm.assess import find_gaps, item_scores, scores
+from ddd_llm.assess import find_gaps, item_scores, plain_secrets, scores
 from ddd_llm.chunk import Chunk, chunk_file
-from ddd_llm.errors import IndexUnavailable, InputError
+from ddd_llm.errors import ConfigError, IndexUnavailable, InputError, LlmError
 from ddd_llm.evidence import SourceFile, analyze_files
-from ddd_llm.index import ChunkIndex, load_embedding_function, persistent_client
+from ddd_llm.fingerprint import run_fingerprint
+from ddd_llm.index import ChunkIndex, load_embedding_function, open_shared, persistent_client
 from ddd_llm.llm import Provider, ProviderSettings, get_provider
 from ddd_llm.llm.cache import ResponseCache
 from ddd_llm.llm.runner import Runner
@@ -37,8 +39,10 @@ from ddd_llm.models import (
     Usage,
 )
 from ddd_llm.order import StartOrder, start_order
-from ddd_llm.redact import redact
+from ddd_llm.owners import find_owners
+from ddd_llm.redact import mark_redacted
 from ddd_llm.render import render_all
+from ddd_llm.repotext import RepoText
 from ddd_llm.resolve import resolve_placeholders
 from ddd_llm.scan import MAX_FILE_BYTES, ScanResult, scan
 from ddd_llm.services import ServiceResolver, merge_services
@@ -74,6 +78,17 @@ class ExtractOptions:
     transient_attempts: int = 4
     backoff: float = 1.0
     """Overrides the provider's own default (the local model asks about 3 per kind)."""
+    chroma_url: str | None = None
+    """A shared chroma server (http://HOST:PORT) instead of an index folder per repository."""
+    repo_name: str | None = None
+    """The repository's name on a shared chroma server (default: its folder's name)."""
+    batch_api: bool = False
+    """Send the model requests through the OpenAI Batch API, direct calls for what it rejects."""
+    batch_poll: float = 30.0
+    """Seconds between the first Batch API status polls (then backing off)."""
+    prose: bool = True
+    """The model writes runbook section introductions (the eval harness, scoring facts only,
+    turns it off: on the local model it takes longer than the extraction)."""
 
 
 @dataclass
@@ -129,6 +144,28 @@ def build_index(
     return index, stats.model_copy(update={"location": str(index_dir)})
 
 
+def build_shared_index(
+    chunks: list[Chunk],
+    url: str,
+    repo: str,
+    commit: str | None,
+    warnings: list[Diagnostic],
+    *,
+    embedding_loader: Callable[[], Any] = load_embedding_function,
+    now: str = "",
+) -> tuple[ChunkIndex | None, IndexStats]:
+    """As build_index, on a shared chroma server: one collection per repository and commit."""
+    from ddd_llm.index import http_client
+
+    try:
+        index, seed = open_shared(http_client(url), repo, commit, embedding_loader(), now)
+        stats = index.sync(chunks, seed=seed)
+    except IndexUnavailable as exc:
+        warnings.append(Diagnostic(path=url, message=f"index skipped: {exc}", source="index"))
+        return None, IndexStats(chunks=len(chunks), available=False, location=url)
+    return index, stats.model_copy(update={"location": f"{url}#{index.name}"})
+
+
 @dataclass
 class Prepared:
     """Everything before the model is asked: scanned files, chunks, index, static facts."""
@@ -160,7 +197,11 @@ def prepare(
     started = clock()
     root = Path(repo)
     scanned = scan(root, max_bytes=options.max_file_bytes)
-    say(f"scanned {len(scanned.files)} files, skipped {len(scanned.skipped)}")
+    say(
+        f"scanned {len(scanned.files)} files, skipped {len(scanned.skipped)}, "
+        f"redacted {len(scanned.redactions)} secrets "
+        f"in {len({r.path for r in scanned.redactions})} files"
+    )
     out_dir = options.out_dir or root / ".ddd"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -172,11 +213,23 @@ def prepare(
         ) from None
     warnings = list(scanned.warnings)
 
-    chunks = [c for f in scanned.files for c in chunk_file(f.path, redact(f.text))]
+    # scan already redacted every file: chunks, index, analyzers and prompts never see a secret.
+    chunks = [c for f in scanned.files for c in chunk_file(f.path, f.text)]
     say(f"chunked into {len(chunks)} chunks")
     index: ChunkIndex | None = None
     index_stats = IndexStats(chunks=len(chunks), available=False)
-    if options.index:
+    if options.index and options.chroma_url:
+        index, index_stats = build_shared_index(
+            chunks,
+            options.chroma_url,
+            options.repo_name or root.resolve().name,
+            git_commit(root),
+            warnings,
+            embedding_loader=embedding_loader,
+            now=started.isoformat(),
+        )
+        say(f"index: {index_stats.embedded} chunks embedded, {index_stats.removed} removed")
+    elif options.index:
         index, index_stats = build_index(
             chunks,
             options.index_dir or out_dir / "index",
@@ -230,14 +283,38 @@ def plan_llm(prepared: Prepared, options: ExtractOptions, provider: Provider) ->
     )
 
 
+def run_locks(repo: Path, options: ExtractOptions) -> AbstractContextManager[None]:
+    """Locks on the folders a run writes: its output folder, and an index folder kept elsewhere."""
+    from ddd_llm.lock import hold_all
+
+    if options.out_dir is None and not Path(repo).is_dir():
+        return nullcontext()  # prepare() says what is wrong with the path
+    folders = [(options.out_dir or Path(repo) / ".ddd", "output folder")]
+    if options.index and not options.chroma_url and options.index_dir is not None:
+        folders.append((options.index_dir, "index folder"))
+    return hold_all(folders)
+
+
 def dry_run(repo: Path, options: ExtractOptions, **kwargs: Any) -> tuple[ExtractPlan, str]:
     """The calls an extract would make (and the model it would use), calling nothing."""
-    prepared = prepare(repo, options, **kwargs)
+    with run_locks(repo, options):  # the index is still brought up to date
+        prepared = prepare(repo, options, **kwargs)
     provider = get_provider(options.llm, options.provider_settings)
     return plan_llm(prepared, options, provider), provider.model
 
 
-def extract(
+def extract(repo: Path, options: ExtractOptions | None = None, **kwargs: Any) -> ExtractResult:
+    """Run the whole pipeline on one repository and write facts.json and the artifacts.
+
+    Holds the output (and index) folder's lock: a second run on the same folder stops
+    with LockHeld naming this one. Keyword arguments: see `extract_unlocked`.
+    """
+    options = options or ExtractOptions()
+    with run_locks(repo, options):
+        return extract_unlocked(repo, options, **kwargs)
+
+
+def extract_unlocked(
     repo: Path,
     options: ExtractOptions | None = None,
     *,
@@ -247,7 +324,7 @@ def extract(
     embedding_loader: Callable[[], Any] = load_embedding_function,
     client_factory: Callable[[Path], Any] = persistent_client,
 ) -> ExtractResult:
-    """Run the whole pipeline on one repository and write facts.json and the artifacts."""
+    """extract() for a caller that holds the locks itself."""
     options = options or ExtractOptions()
     say = notify or (lambda _msg: None)
     provider = get_provider(options.llm, options.provider_settings)
@@ -267,9 +344,13 @@ def extract(
     if options.llm != "none":
         extract_plan = plan_llm(prepared, options, provider)
         say(f"asking {provider.name} ({provider.model}): {len(extract_plan.calls)} requests")
+        cache = None if options.no_cache else ResponseCache(options.cache_dir)
+        batched = Usage()
+        if options.batch_api:
+            batched = _through_batch_api(extract_plan, options, cache, prepared, say)
         runner = Runner(
             provider,
-            cache=None if options.no_cache else ResponseCache(options.cache_dir),
+            cache=cache,
             concurrency=options.concurrency,
             timeout=options.timeout,
             transient_attempts=options.transient_attempts,
@@ -279,6 +360,14 @@ def extract(
         result = run_plan(extract_plan, runner, prepared.resolver, warnings, options.record_dir)
         llm_facts = result.facts
         usage = runner.stats.usage
+        if batched.llm_calls:
+            # Answers the batch stored were counted as cache hits by the runner.
+            usage = Usage(
+                llm_calls=usage.llm_calls + batched.llm_calls,
+                cache_hits=max(0, usage.cache_hits - batched.llm_calls),
+                prompt_tokens=usage.prompt_tokens + batched.prompt_tokens,
+                completion_tokens=usage.completion_tokens + batched.completion_tokens,
+            )
         prompt_versions = result.prompt_versions
         failures = [
             LlmFailure(prompt=f.prompt, location=f.label, error=f.error, attempts=f.attempts)
@@ -291,7 +380,7 @@ def extract(
 
     root = prepared.root
     services = prepared.services
-    resolved = resolve_placeholders([*prepared.static_facts, *llm_facts])
+    resolved = resolve_placeholders(mark_redacted([*prepared.static_facts, *llm_facts]))
     merged = merge_facts([f for f in resolved if f.origin != "llm"])
     verified = verify(
         root,
@@ -304,10 +393,22 @@ def extract(
     facts = sorted(verified.facts, key=lambda f: (f.service or "", f.fact_kind, f.id))
 
     order = start_order([s.name for s in services], facts)
-    gaps = [*find_gaps(services, facts, order), *verified.gaps]
+    files = RepoText(root, {f.path: f.text for f in prepared.scanned.files})
+    owners = find_owners(root, files)
+    found = find_gaps(
+        services, facts, order, owners=owners, secrets_in_plain=plain_secrets(facts, files.lines)
+    )
+    gaps = [*found, *verified.gaps]
+    commit = git_commit(root)
+    intro_writer = None
+    if options.llm != "none" and options.prose:
+        from ddd_llm import prose
+
+        intro_writer = prose.intro_writer(options, str(repo))
+        prompt_versions = {**prompt_versions, prose.PROMPT: prose.prompt_version()}
     document = FactsDocument(
         tool=ToolInfo(version=__version__),
-        repo=RepoInfo(root=str(repo), commit=git_commit(root)),
+        repo=RepoInfo(root=str(repo), commit=commit, owners=owners),
         run=RunInfo(
             started_at=prepared.started.isoformat(),
             finished_at=clock().isoformat(),
@@ -319,6 +420,9 @@ def extract(
             warnings=warnings,
             index=prepared.index_stats,
             failures=failures,
+            fingerprint=run_fingerprint(
+                repo, options, [(f.path, f.text) for f in prepared.scanned.files], commit
+            ),
         ),
         services=services,
         facts=facts,  # type: ignore[arg-type]
@@ -327,9 +431,53 @@ def extract(
         rejected=verified.rejected,  # type: ignore[arg-type]
     )
     out_dir = prepared.out_dir
+    # facts.json last: it carries the run's fingerprint, so a run killed while rendering is
+    # never taken for finished (fingerprint.up_to_date) and is done again.
+    artifacts = render_all(document, out_dir, intro_writer)
     write_facts(document, out_dir / FACTS_FILE)
-    artifacts = render_all(document, out_dir)
     return ExtractResult(document, out_dir, [out_dir / FACTS_FILE, *artifacts], order)
+
+
+def _through_batch_api(
+    extract_plan: ExtractPlan,
+    options: ExtractOptions,
+    cache: ResponseCache | None,
+    prepared: Prepared,
+    say: Notify,
+) -> Usage:
+    """Answer the plan through the OpenAI Batch API into the response cache; the runner then
+    finds them there and calls the model directly only for what the batch did not answer."""
+    from ddd_llm.llm.batch_api import run_batch
+
+    if options.llm != "openai" or cache is None:
+        raise ConfigError(
+            "--batch-api needs --llm openai and the response cache",
+            hint="pass --llm openai and drop --no-cache (use --cache-dir for a fresh cache)",
+        )
+    try:
+        done = run_batch(
+            [p.request for p in extract_plan.calls],
+            options.provider_settings,
+            cache,
+            prepared.out_dir,
+            poll=options.batch_poll,
+            notify=say,
+        )
+    except LlmError as exc:
+        prepared.warnings.append(
+            Diagnostic(
+                path="batch-api",
+                message=f"Batch API unusable, calling the model directly: {exc}",
+                source="extract",
+            )
+        )
+        return Usage()
+    say(f"batch {done.batch_id}: {done.answered} answered, {done.rejected} left for direct calls")
+    return Usage(
+        llm_calls=done.answered,
+        prompt_tokens=done.prompt_tokens,
+        completion_tokens=done.completion_tokens,
+    )
 
 
 def write_facts(document: FactsDocument, path: Path) -> None:

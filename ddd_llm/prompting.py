@@ -16,6 +16,10 @@ from ddd_llm.resources import data_dir
 
 SYSTEM = "system.j2"
 SHARED_PARTS = ("_excerpt.j2",)
+SYSTEMS: dict[str, str] = {"ask": "ask_system.j2"}
+"""Prompts with a system prompt of their own (the others use SYSTEM)."""
+PARTS: dict[str, tuple[str, ...]] = {"ask": ("ask_fix.j2",)}
+"""Further files a prompt renders (a re-ask message), hashed into its version."""
 
 
 def prompts_dir() -> Path:
@@ -40,7 +44,7 @@ def prompt_version(name: str) -> str:
     """sha256 prefix over the system prompt, this prompt and the parts it includes."""
     folder = prompts_dir()
     digest = hashlib.sha256()
-    for part in (SYSTEM, f"{name}.j2", *SHARED_PARTS):
+    for part in (SYSTEMS.get(name, SYSTEM), f"{name}.j2", *SHARED_PARTS, *PARTS.get(name, ())):
         path = folder / part
         if path.is_file():
             digest.update(part.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -58,9 +62,14 @@ def numbered(text: str, first_line: int) -> str:
 
 def render_messages(name: str, **context: Any) -> tuple[Message, ...]:
     env = environment()
-    system = env.get_template(SYSTEM).render()
+    system = env.get_template(SYSTEMS.get(name, SYSTEM)).render()
     user = env.get_template(f"{name}.j2").render(**context)
     return ({"role": "system", "content": system}, {"role": "user", "content": user})
+
+
+def render_text(template: str, **context: Any) -> str:
+    """One prompt file rendered on its own (e.g. a re-ask message)."""
+    return environment().get_template(template).render(**context)
 
 
 @lru_cache(maxsize=1)

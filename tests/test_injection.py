@@ -148,6 +148,7 @@ def test_the_local_model_reading_injected_text_yields_no_verified_fact_from_it(
         cache_dir=tmp_path / "cache",
         max_chunks_per_kind=2,
         kinds=("config_parameter", "dependency", "validation_method"),
+        prose=False,
     )
     doc = extract(REPO, options).document
     print(f"\nlocal model: {doc.run.usage.llm_calls} calls, {len(doc.run.failures)} failed")

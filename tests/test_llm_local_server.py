@@ -75,7 +75,7 @@ def test_extract_through_a_real_openai_compatible_server(llama_server: str, tmp_
         [
             "extract", str(FIXTURES / "compose-shop"), "--out", str(out),
             "--llm", "openai", "--base-url", llama_server, "--model", "smollm2",
-            "--kinds", "health_check,config_parameter", "--max-chunks", "2",
+            "--kinds", "health_check,config_parameter", "--max-chunks", "2", "--no-prose",
             "--timeout", "180", "--cache-dir", str(tmp_path / "cache"), "--no-index",
             "--concurrency", "1", "--max-tokens", "256",
         ],

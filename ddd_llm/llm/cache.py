@@ -50,20 +50,31 @@ def default_cache_dir() -> Path:
 
 
 def migrate(db: sqlite3.Connection) -> list[str]:
-    """Apply the migrations not yet applied, in order; returns their names."""
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
-    applied: list[str] = []
-    for name, sql in MIGRATIONS:
-        if name in done:
-            continue
-        with db:
+    """Apply the migrations not yet applied, in order; returns their names.
+
+    In one write transaction: processes opening a new cache at once (`--jobs N`) migrate
+    one after the other, and the later ones find nothing left to do.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+        )
+        done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+        applied: list[str] = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
             db.execute(sql)
             db.execute(
                 "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
                 (name, datetime.now(UTC).isoformat()),
             )
-        applied.append(name)
+            applied.append(name)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
     return applied
 
 

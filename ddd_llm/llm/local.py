@@ -8,6 +8,7 @@ instructor does for remote models.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import json
 import threading
@@ -67,6 +68,18 @@ def default_model_path() -> Path:
 
 _MODELS: dict[tuple[str, int], Any] = {}
 _LOAD_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_models() -> None:
+    """Free loaded models before interpreter teardown, when llama.cpp's own finaliser
+    would find its module globals gone and print a TypeError traceback."""
+    while _MODELS:
+        _, model = _MODELS.popitem()
+        try:
+            model.close()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
 
 
 def load_llama(path: Path, n_ctx: int, seed: int) -> Any:

@@ -18,6 +18,8 @@ from ddd_llm.errors import ConfigError, LlmError, ReplayMiss
 from ddd_llm.llm import Completion, LlmRequest, ProviderSettings, register_provider
 from ddd_llm.models import LlmInfo
 
+MISS = "no recording for prompt"
+
 
 def cassette_path(folder: Path, request: LlmRequest) -> Path:
     return folder / f"{request.content_key()}.json"
@@ -38,10 +40,35 @@ def write_cassette(
         "prompt_tokens": completion.prompt_tokens,
         "completion_tokens": completion.completion_tokens,
     }
+    return _write(path, record)
+
+
+def write_failure_cassette(
+    folder: Path, request: LlmRequest, error: str, attempts: int, provider: str
+) -> Path:
+    """A request the live model failed: replay fails it the same way, so the run reproduces."""
+    folder.mkdir(parents=True, exist_ok=True)
+    record: dict[str, Any] = {
+        "prompt": request.prompt,
+        "prompt_version": request.prompt_version,
+        "label": request.label,
+        "provider": provider,
+        "error": error,
+        "attempts": attempts,
+    }
+    return _write(cassette_path(folder, request), record)
+
+
+def _write(path: Path, record: dict[str, Any]) -> Path:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def is_replay_miss(error: str) -> bool:
+    """Whether a failure recorded in facts.json `run.failures` is a missing cassette."""
+    return error.startswith(MISS)
 
 
 class ReplayProvider:
@@ -68,13 +95,20 @@ class ReplayProvider:
         path = cassette_path(self.folder, request)
         if not path.is_file():
             raise ReplayMiss(
-                f"no recording for prompt {request.prompt!r} (version {request.prompt_version}) "
+                f"{MISS} {request.prompt!r} (version {request.prompt_version}) "
                 f"on {request.label or 'this request'}: the prompt, its inputs or the schema "
                 "changed since the cassettes were recorded",
                 provider=self.name,
                 hint=f"re-record with `ddd-llm extract --record {self.folder}` and a live --llm",
             )
         record = json.loads(path.read_text(encoding="utf-8"))
+        if "error" in record:
+            raise LlmError(
+                f"(recorded) {record['error']}",
+                provider=self.name,
+                attempts=int(record.get("attempts", 1)),
+                invalid_answer=True,
+            )
         try:
             value = request.response_model.model_validate(record["data"], context=request.context)
         except ValidationError as exc:

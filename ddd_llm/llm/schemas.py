@@ -8,7 +8,7 @@ outside it, so instructor re-asks with the error.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -183,3 +183,49 @@ RESPONSE_MODELS: dict[FactKind, type[BaseModel]] = {
     "dependency": Dependencies,
     "validation_method": ValidationMethods,
 }
+
+
+# --- `ddd-llm ask`: one answer to an operator's question --------------------------------
+# Citations are checked by ddd_llm.ask against the sources the model was shown (not here):
+# an invalid one is re-asked once and then removed, which a validator cannot express.
+
+Confidence = Literal["high", "medium", "low"]
+
+
+class AnswerCitation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(description="repo-relative path exactly as in the source's header")
+    start_line: int = Field(description="first line, as numbered in the source")
+    end_line: int = Field(description="last line, as numbered in the source")
+
+
+class AnswerStep(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(description="one action, with the exact command when the source gives one")
+    citation: AnswerCitation
+
+
+class AskAnswer(_Answer):
+    """An operator's question answered only from the sources shown, every claim cited."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    not_found: bool = Field(description="true when the sources do not answer the question")
+    confidence: Confidence
+    # No maxLength: llama.cpp expands it into one grammar rule per character, which slows
+    # a small local model's every token down by orders of magnitude.
+    answer: str = Field(
+        description="the answer in a few sentences; if not_found, what the sources lack"
+    )
+    citations: list[AnswerCitation] = Field(
+        description="the source lines that support the answer", json_schema_extra={"maxItems": 6}
+    )
+    # Last and optional: a local model's answer cut off by its token limit is closed after
+    # its last complete citation (llm.local.salvage) and still parses.
+    steps: list[AnswerStep] = Field(
+        default_factory=list,
+        description="ordered steps of a procedure the sources state; empty when there is none",
+        json_schema_extra={"maxItems": 8},
+    )
