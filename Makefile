@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 SHARED  ?= $(abspath ../shared)
 export DDD_LLM_ONNX_DIR ?= $(SHARED)/models/all-MiniLM-L6-v2/onnx
 
-.PHONY: install demo test lint clean mermaid
+.PHONY: install demo test lint clean mermaid browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,16 +24,26 @@ $(MERMAID): tests/mermaid/package.json tests/mermaid/package-lock.json
 
 mermaid: $(MERMAID)
 
+# Headless Chromium opens the eval HTML report in tests/test_eval.py; installed from Debian's
+# package where we may (root with apt-get), else that one test skips and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	{ if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1)) || \
+	    echo "could not install chromium: the HTML report test will be skipped"; \
+	  else echo "chromium not found: the HTML report test will be skipped"; fi; }
+
 demo: install
 	$(VENV)/bin/ddd-llm extract fixtures/compose-shop --out demo-output --llm local
 	@echo "open demo-output/runbook-daily.md and demo-output/facts.json"
 
-test: install mermaid
+test: install mermaid browser
 	$(VENV)/bin/pytest -q
 
 lint: install
-	$(VENV)/bin/ruff check ddd_llm tests
-	$(VENV)/bin/ruff format --check ddd_llm tests
+	$(VENV)/bin/ruff check ddd_llm tests benchmarks
+	$(VENV)/bin/ruff format --check ddd_llm tests benchmarks
 	$(VENV)/bin/mypy
 
 clean:
