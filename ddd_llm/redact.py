@@ -182,9 +182,10 @@ def _plugins() -> tuple[_Plugin, ...]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     from detect_secrets.plugins.base import RegexBasedDetector
 
-    out = []
-    for secret_type, found in sorted(get_mapping_from_secret_type_to_class().items()):
-        cls: Any = found
+    mapping: dict[str, Any] = get_mapping_from_secret_type_to_class()
+    out: list[_Plugin] = []
+    for secret_type in sorted(mapping):
+        cls: Any = mapping[secret_type]
         if not issubclass(cls, RegexBasedDetector) or cls.__name__ in _SKIPPED_PLUGINS:
             continue
         slow = cls.__name__ not in _FULL_TEXT_PLUGINS
