@@ -44,17 +44,35 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_DIGESTS: dict[tuple[str, tuple[tuple[str, int, int], ...]], str] = {}
+"""Folder digests by (folder, every file's name, size and mtime): a batch of many
+repositories hashes the same prompts, templates and cassettes once, not once per repository."""
+
+
 def _folder_digest(folder: Path) -> str:
     """Content hash of every file under `folder` (names and bytes), in a stable order."""
-    digest = hashlib.sha256()
+    files: list[tuple[str, Path]] = []
+    signature: list[tuple[str, int, int]] = []
     if folder.is_dir():
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             rel = path.relative_to(folder).as_posix()
+            files.append((rel, path))
             try:
-                digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+                stat = path.stat()
+                signature.append((rel, stat.st_size, stat.st_mtime_ns))
             except OSError:
-                digest.update(rel.encode() + b"\0unreadable\0")
-    return digest.hexdigest()
+                signature.append((rel, -1, -1))
+    key = (str(folder.resolve()), tuple(signature))
+    if key in _DIGESTS:
+        return _DIGESTS[key]
+    digest = hashlib.sha256()
+    for rel, path in files:
+        try:
+            digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+        except OSError:
+            digest.update(rel.encode() + b"\0unreadable\0")
+    _DIGESTS[key] = digest.hexdigest()
+    return _DIGESTS[key]
 
 
 def tool_digest() -> str:
