@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ddd_llm import __version__
 from ddd_llm.assess import find_gaps, item_scores, plain_secrets, scores
@@ -47,6 +47,9 @@ from ddd_llm.resolve import resolve_placeholders
 from ddd_llm.scan import MAX_FILE_BYTES, ScanResult, scan
 from ddd_llm.services import ServiceResolver, merge_services
 from ddd_llm.verify import verify
+
+if TYPE_CHECKING:
+    from ddd_llm.prose import ModelIntros
 
 FACTS_FILE = "facts.json"
 Clock = Callable[[], datetime]
@@ -400,7 +403,7 @@ def extract_unlocked(
     )
     gaps = [*found, *verified.gaps]
     commit = git_commit(root)
-    intro_writer = None
+    intro_writer: ModelIntros | None = None
     if options.llm != "none" and options.prose:
         from ddd_llm import prose
 
@@ -434,6 +437,8 @@ def extract_unlocked(
     # facts.json last: it carries the run's fingerprint, so a run killed while rendering is
     # never taken for finished (fingerprint.up_to_date) and is done again.
     artifacts = render_all(document, out_dir, intro_writer)
+    if intro_writer is not None:
+        say(intro_writer.account(document.run))
     write_facts(document, out_dir / FACTS_FILE)
     return ExtractResult(document, out_dir, [out_dir / FACTS_FILE, *artifacts], order)
 

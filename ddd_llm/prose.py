@@ -20,9 +20,9 @@ from ddd_llm.llm import LlmRequest, get_provider
 from ddd_llm.llm.cache import ResponseCache
 from ddd_llm.llm.replay import write_cassette
 from ddd_llm.llm.runner import Runner
-from ddd_llm.models import FactBase
+from ddd_llm.models import FactBase, LlmFailure, RunInfo, Usage
 from ddd_llm.prompting import environment, prompts_dir
-from ddd_llm.render import Intro, IntroWriter, SectionBrief
+from ddd_llm.render import Intro, SectionBrief
 
 if TYPE_CHECKING:
     from ddd_llm.pipeline import ExtractOptions
@@ -120,10 +120,15 @@ class ModelIntros:
         self.repo = repo
         self.record_dir = record_dir
         """Where to write cassettes of the answers (`--record`), for `--llm replay`."""
+        self.asked = 0
+        self.accepted = 0
+        self.refused: list[str] = []
+        """Sections whose answer arrived but cited facts it was not given (kept the template)."""
 
     def __call__(self, briefs: list[SectionBrief]) -> dict[str, Intro]:
         version = prompt_version()
         outcomes = self.runner.run([request_for(b, self.repo, version) for b in briefs])
+        self.asked += len(briefs)
         intros: dict[str, Intro] = {}
         for brief, outcome in zip(briefs, outcomes, strict=True):
             if outcome.completion is None:
@@ -135,10 +140,42 @@ class ModelIntros:
             intro = accept(brief, outcome.completion.data, model)
             if intro is not None:
                 intros[brief.key] = intro
+                self.accepted += 1
+            else:
+                self.refused.append(brief.key)
         return intros
 
+    def account(self, run: RunInfo) -> str:
+        """Add this pass's calls and failures to `run`; a one-line report of what it wrote."""
+        usage = self.runner.stats.usage
+        run.usage = Usage(
+            llm_calls=run.usage.llm_calls + usage.llm_calls,
+            cache_hits=run.usage.cache_hits + usage.cache_hits,
+            prompt_tokens=run.usage.prompt_tokens + usage.prompt_tokens,
+            completion_tokens=run.usage.completion_tokens + usage.completion_tokens,
+        )
+        failed = self.runner.stats.failures
+        run.failures.extend(
+            LlmFailure(prompt=f.prompt, location=f.label, error=f.error, attempts=f.attempts)
+            for f in failed
+        )
+        run.failures.extend(
+            LlmFailure(
+                prompt=PROMPT,
+                location=key,
+                error="the introduction cited facts it was not given; the template's is used",
+                attempts=1,
+            )
+            for key in self.refused
+        )
+        return (
+            f"prose: {self.accepted} of {self.asked} section introductions written by the model"
+            f" ({len(failed) + len(self.refused)} failed or refused: the templates' sentences"
+            " stand in)"
+        )
 
-def intro_writer(options: ExtractOptions, repo: str) -> IntroWriter | None:
+
+def intro_writer(options: ExtractOptions, repo: str) -> ModelIntros | None:
     """The prose pass for these options, or None when no model is configured."""
     if options.llm == "none":
         return None

@@ -79,3 +79,29 @@ def test_recorded_intros_replay_without_the_model(doc: FactsDocument, tmp_path: 
     settings = ProviderSettings(cassettes=str(cassettes))
     replayed = ModelIntros(Runner(get_provider("replay", settings)), "compose-shop")
     assert render_texts(doc, intro_writer=replayed) == first
+
+
+def test_refused_and_failed_intros_are_recorded_in_the_run(doc: FactsDocument) -> None:
+    with FakeOpenAI(answer=cite_unknown) as server:
+        refusing = writer(server)
+        render_texts(doc, intro_writer=refusing)
+        requests = len(server.requests)
+    run = doc.run.model_copy(deep=True)
+    line = refusing.account(run)
+    asked = refusing.asked  # one per section; each refused answer is re-asked once
+    assert asked and requests == 2 * asked and refusing.accepted == 0
+    assert line.startswith(f"prose: 0 of {asked} section introductions")
+    assert run.usage.llm_calls >= doc.run.usage.llm_calls + asked
+    assert len(run.failures) == len(doc.run.failures) + asked
+    assert {f.prompt for f in run.failures[-asked:]} == {"section_intro"}
+
+    def broken(body: dict[str, Any]) -> dict[str, Any]:
+        return {"no": "text"}
+
+    with FakeOpenAI(answer=broken) as server:
+        failing = writer(server)
+        render_texts(doc, intro_writer=failing)
+    run = doc.run.model_copy(deep=True)
+    failing.account(run)
+    assert failing.accepted == 0 and len(run.failures) == failing.asked
+    assert all("section_intro" == f.prompt and f.error for f in run.failures)
