@@ -27,6 +27,7 @@ def nightly(org: Path, out: Path, cassettes: Path, cache: Path, jobs: int) -> fl
         sys.executable, "-c", "from ddd_llm.cli import main; main()", "extract",
         "--repos-dir", str(org), "--out", str(out), "--llm", "replay",
         "--cassettes", str(cassettes), "--cache-dir", str(cache), "--jobs", str(jobs), "-q",
+        "--no-prose",  # the synthetic cassettes answer extraction requests only
     ]  # fmt: skip
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)

@@ -191,6 +191,7 @@ def main(argv: Sequence[str] = sys.argv[1:]) -> None:
     count = record_cassettes(repos, dest / "cassettes")
     print(
         f"{len(repos)} repositories in {dest / 'repos'}, {count} cassettes in {dest / 'cassettes'}"
+        " (extraction requests of --no-index runs; add --no-prose)"
     )
 
 

@@ -68,7 +68,13 @@ RecordOpt = Annotated[
 ]
 ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", min=1, max=256)]
 MaxTokensOpt = Annotated[
-    int, typer.Option("--max-tokens", min=16, help="cap on each model answer's length")
+    int | None,
+    typer.Option(
+        "--max-tokens",
+        min=16,
+        help="cap on each model answer's length (default 2048; 256 for the local model)",
+        show_default=False,
+    ),
 ]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", help="seconds per model call")]
 TopKOpt = Annotated[int, typer.Option("--top-k", min=1, help="index hits per query")]
@@ -108,7 +114,7 @@ def extract_options(
     cassettes: Path | None = None,
     record: Path | None = None,
     concurrency: int = 8,
-    max_tokens: int = 2048,
+    max_tokens: int | None = None,
     timeout: float = 60.0,
     top_k: int = 4,
     budget: int = 1500,
@@ -180,7 +186,7 @@ def extract(
     cassettes: CassettesOpt = None,
     record: RecordOpt = None,
     concurrency: ConcurrencyOpt = 8,
-    max_tokens: MaxTokensOpt = 2048,
+    max_tokens: MaxTokensOpt = None,
     timeout: TimeoutOpt = 60.0,
     top_k: TopKOpt = 4,
     budget: BudgetOpt = 1500,
@@ -357,7 +363,7 @@ def eval_(
     mode: ModeOpt = "tools",
     model_path: ModelPathOpt = None,
     concurrency: ConcurrencyOpt = 8,
-    max_tokens: MaxTokensOpt = 2048,
+    max_tokens: MaxTokensOpt = None,
     timeout: TimeoutOpt = 60.0,
     max_chunks: MaxChunksOpt = None,
     kinds: KindsOpt = None,
@@ -500,7 +506,7 @@ def ask(
     model_path: ModelPathOpt = None,
     cassettes: CassettesOpt = None,
     record: RecordOpt = None,
-    max_tokens: MaxTokensOpt = 2048,
+    max_tokens: MaxTokensOpt = None,
     timeout: TimeoutOpt = 60.0,
     top_k: TopKOpt = 6,
     context_tokens: Annotated[
@@ -584,7 +590,7 @@ def check(
     cassettes: CassettesOpt = None,
     record: RecordOpt = None,
     concurrency: ConcurrencyOpt = 8,
-    max_tokens: MaxTokensOpt = 2048,
+    max_tokens: MaxTokensOpt = None,
     timeout: TimeoutOpt = 60.0,
     top_k: TopKOpt = 4,
     budget: BudgetOpt = 1500,

@@ -121,6 +121,7 @@ def test_synthetic_organisation_of_50_with_replay(tmp_path: Path) -> None:
     result = cli(
         "--repos-dir", tmp_path / "org", "--out", out, "--llm", "replay", "--cassettes",
         cassettes, "--no-index", "--jobs", "2", "--quiet", "--cache-dir", tmp_path / "cache",
+        "--no-prose",  # the synthetic cassettes answer extraction requests only
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "50 repositories · 50 extracted" in result.output

@@ -46,6 +46,7 @@ def options(server: FakeBatchServer, tmp_path: Path) -> ExtractOptions:
         cache_dir=tmp_path / "cache",
         batch_api=True,
         batch_poll=0.0,
+        prose=False,  # the extraction requests are what goes through the batch
     )
 
 

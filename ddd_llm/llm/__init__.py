@@ -111,8 +111,9 @@ class ProviderSettings:
     n_ctx: int = 4096
     temperature: float = 0.0
     seed: int = 7
-    max_tokens: int = 2048
-    """Cap on each answer's length: a runaway model must not fill its whole context."""
+    max_tokens: int | None = None
+    """Cap on each answer's length: a runaway model must not fill its whole context.
+    None: the provider's own default (2048 for OpenAI-compatible servers, 256 local)."""
 
 
 ProviderFactory = Callable[[ProviderSettings], Provider]

@@ -117,6 +117,7 @@ class LocalProvider:
         self.n_ctx = settings.n_ctx
         self.temperature = settings.temperature
         self.seed = settings.seed
+        self.max_tokens = settings.max_tokens or MAX_OUTPUT_TOKENS
         self._llama: Any | None = None
         self._lock = threading.Lock()  # a llama context serves one generation at a time
 
@@ -133,7 +134,7 @@ class LocalProvider:
                 response_format={"type": "json_object", "schema": schema},
                 temperature=self.temperature,
                 seed=self.seed,
-                max_tokens=MAX_OUTPUT_TOKENS,
+                max_tokens=self.max_tokens,
             )
             return result
 

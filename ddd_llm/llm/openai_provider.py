@@ -14,6 +14,7 @@ from ddd_llm.llm.schemas import ATTEMPTS
 from ddd_llm.models import LlmInfo
 
 DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_MAX_TOKENS = 2048
 MODES = {"tools": "TOOLS", "json_schema": "JSON_SCHEMA", "json": "JSON"}
 
 
@@ -80,7 +81,7 @@ class OpenAIProvider:
         self.base_url = base_url
         self.temperature = settings.temperature
         self.seed = settings.seed
-        self.max_tokens = settings.max_tokens
+        self.max_tokens = settings.max_tokens or DEFAULT_MAX_TOKENS
 
     def info(self) -> LlmInfo:
         return LlmInfo(provider=self.name, model=self.model)
