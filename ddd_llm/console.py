@@ -117,20 +117,25 @@ def print_report(doc: FactsDocument, verbose: bool = False) -> None:
     )
 
 
+def _bars(label: str) -> Progress:
+    """Transient bars on stderr: label, bar, done/total, time elapsed."""
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+
+
 @contextmanager
 def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
     """A bar over model calls, shown on stderr once the first call finishes."""
     if not enabled:
         yield lambda _done, _total: None
         return
-    with Progress(
-        TextColumn("model calls"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
+    with _bars("model calls") as progress:
         task: TaskID | None = None
 
         def update(done: int, total: int) -> None:
@@ -298,14 +303,7 @@ def batch_progress(names: list[str], enabled: bool = True) -> Iterator[Callable[
     if not enabled:
         yield lambda _event: None
         return
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
+    with _bars("{task.description}") as progress:
         overall = progress.add_task("[bold]repositories[/bold]", total=len(names))
         running: dict[str, TaskID] = {}
         finished: set[str] = set()

@@ -22,10 +22,8 @@ from ddd_llm.eval_harness import (
 )
 from ddd_llm.evaluate import VALUE_FIELDS, first_by_id, normalise_id
 from ddd_llm.models import Citation, FactBase
-from ddd_llm.redact import redact
+from ddd_llm.repotext import RepoText
 from ddd_llm.resources import data_dir
-from ddd_llm.text import split_lines
-from ddd_llm.verify import RepoFiles
 
 HTML_TEMPLATE = "eval-report.html.j2"
 SNIPPET_CONTEXT = 2
@@ -156,26 +154,16 @@ class SnippetBook:
     case: str
     root: Path
     snippets: dict[str, Snippet] = field(default_factory=dict)
-    _files: RepoFiles | None = None
-    _text: dict[str, list[str] | None] = field(default_factory=dict)
+    files: RepoText = field(init=False)
 
-    def _lines(self, rel: str) -> list[str] | None:
-        if rel not in self._text:
-            files = self._files or RepoFiles(self.root)
-            self._files = files
-            path = files.resolve(rel)
-            try:
-                raw = path.read_text(encoding="utf-8", errors="replace") if path else None
-            except OSError:
-                raw = None
-            self._text[rel] = split_lines(redact(raw, rel)) if raw is not None else None
-        return self._text[rel]
+    def __post_init__(self) -> None:
+        self.files = RepoText(self.root)
 
     def link(self, citation: Citation) -> dict[str, str | None]:
         """{label, anchor}; anchor is None when the cited lines do not exist."""
         key = f"{self.case}:{citation}"
         if key not in self.snippets:
-            lines = self._lines(citation.path)
+            lines = self.files.lines(citation.path)
             if lines is None or citation.end_line > len(lines):
                 return {"label": str(citation), "anchor": None}
             first = max(1, citation.start_line - SNIPPET_CONTEXT)

@@ -12,7 +12,8 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from ddd_llm.models import FACT_KINDS, Fact, FactBase, FactKind
-from ddd_llm.verify import RepoFiles, check_citation, key_terms, mentions
+from ddd_llm.repotext import RepoText
+from ddd_llm.verify import check_citation, key_terms, mentions
 
 STATIC_KINDS: tuple[FactKind, ...] = (
     "config_parameter",
@@ -204,7 +205,7 @@ def score_citations(
 ) -> dict[str, CitationScore]:
     """Per kind, over every citation of every predicted fact: the cited lines exist inside the
     repository and mention the fact's key (the verify stage's own checks)."""
-    files = RepoFiles(root)
+    files = RepoText(root)
     out = {kind: CitationScore() for kind in kinds}
     for fact in first_by_id(predicted).values():
         score = out.get(fact.fact_kind)

@@ -83,7 +83,7 @@ from ddd_llm.llm.replay import write_cassette
 from ddd_llm.llm.schemas import AskAnswer
 from ddd_llm.models import Citation, LlmInfo, Strict
 from ddd_llm.pipeline import ExtractOptions
-from ddd_llm.text import split_lines
+from ddd_llm.repotext import RepoText
 
 
 class Expected(Strict):
@@ -249,9 +249,8 @@ class _Judge:
     """Decides which cited locations support an answer, for one repository."""
 
     def __init__(self, knowledge: Knowledge) -> None:
-        self.root = knowledge.root
+        self.files = RepoText(knowledge.root)
         self.facts = {f.id: f.citations for f in knowledge.document.facts}
-        self._files: dict[str, list[str]] = {}
 
     def places(self, item: Expected) -> list[tuple[str, int, int]]:
         if item.fact is not None:
@@ -260,13 +259,7 @@ class _Judge:
         return [(item.path, item.lines[0], item.lines[1])]
 
     def text(self, c: Citation) -> str:
-        if c.path not in self._files:
-            try:
-                raw = (self.root / c.path).read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                raw = ""
-            self._files[c.path] = split_lines(raw)
-        return "\n".join(self._files[c.path][c.start_line - 1 : c.end_line])
+        return "\n".join((self.files.lines(c.path) or [])[c.start_line - 1 : c.end_line])
 
     def supports(self, c: Citation, q: Question) -> bool:
         for item in [*q.expect, *q.also]:

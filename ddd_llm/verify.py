@@ -51,8 +51,6 @@ from ddd_llm.models import (
 from ddd_llm.repotext import RepoText, normalise
 from ddd_llm.resolve import PLACEHOLDER
 
-RepoFiles = RepoText  # the name the first verifier used
-
 COMPARED: dict[type[FactBase], tuple[str, ...]] = {
     ConfigParameter: ("default", "min", "max"),
     HealthCheck: ("port", "interval_s", "timeout_s", "failure_threshold"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,10 @@ def onnx_dir() -> Path:
     if not ONNX_DIR.is_dir():
         pytest.skip(f"embedding model not found at {ONNX_DIR} (../shared missing)")
     return ONNX_DIR
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,14 +19,9 @@ from ddd_llm.cli import app
 from ddd_llm.index import collection_name, http_client
 from ddd_llm.llm import ProviderSettings
 from ddd_llm.pipeline import ExtractOptions, dry_run, extract
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -16,15 +15,9 @@ from typer.testing import CliRunner
 
 from ddd_llm.cli import app
 from ddd_llm.llm import local_available
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, free_port
 
 pytestmark = pytest.mark.server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
