@@ -29,6 +29,7 @@ from pathlib import Path
 from queue import Empty
 from typing import TYPE_CHECKING, Any, Literal
 
+from ddd_llm.atomic import atomic_write
 from ddd_llm.errors import DddError, InputError
 from ddd_llm.fingerprint import up_to_date
 from ddd_llm.index import EMBED_THREADS_ENV
@@ -260,15 +261,11 @@ def _publish(out_dir: Path, result: RepoResult) -> RepoResult:
     """A Ray task's outputs into `out_dir`, each file replaced atomically and facts.json
     last, as `extract` writes them (facts.json's fingerprint marks the run finished)."""
     assert result.facts is not None
-    files = {**{k: v.encode() for k, v in (result.artifacts or {}).items()}}
-    files["facts.json"] = result.facts
+    files: dict[str, str | bytes] = {**(result.artifacts or {}), "facts.json": result.facts}
     try:
         with hold(out_dir):
             for name, data in files.items():  # facts.json is the last key
-                path = out_dir / name
-                tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-                tmp.write_bytes(data)
-                os.replace(tmp, path)
+                atomic_write(out_dir / name, data)
     except (OSError, DddError) as exc:
         return replace(result, ok=False, error=f"writing the outputs failed: {exc}")
     return replace(result, facts=None, artifacts=None)

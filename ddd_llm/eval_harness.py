@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import statistics
 import time
@@ -17,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ddd_llm import __version__
+from ddd_llm.atomic import atomic_write
 from ddd_llm.errors import ConfigError, InputError
 from ddd_llm.evaluate import (
     CitationScore,
@@ -630,9 +630,7 @@ def make_baseline(report: EvalReport, now: datetime | None = None) -> Baseline:
 def write_baseline(baseline: Baseline, path: Path) -> None:
     """Atomic, stable key order: a re-bless with unchanged scores changes only `blessed_at`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(baseline.model_dump(), indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(baseline.model_dump(), indent=2) + "\n")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from ddd_llm.atomic import atomic_write
 from ddd_llm.eval_harness import (
     METRICS,
     CaseResult,
@@ -351,6 +351,4 @@ def write_html(
     report: EvalReport, comparison: Comparison | None, found: Sequence[Problem], path: Path
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(html_report(report, comparison, found), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, html_report(report, comparison, found))

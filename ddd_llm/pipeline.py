@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ddd_llm import __version__
 from ddd_llm.assess import find_gaps, item_scores, plain_secrets, scores
+from ddd_llm.atomic import atomic_write
 from ddd_llm.chunk import Chunk, chunk_file
 from ddd_llm.errors import ConfigError, IndexUnavailable, InputError, LlmError
 from ddd_llm.evidence import SourceFile, analyze_files
@@ -487,12 +487,9 @@ def _through_batch_api(
 
 def write_facts(document: FactsDocument, path: Path) -> None:
     """Atomic write: a killed run never leaves a half-written facts.json."""
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(
-        json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n",
-        encoding="utf-8",
+    atomic_write(
+        path, json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
     )
-    os.replace(tmp, path)
 
 
 def read_facts(path: Path) -> FactsDocument:

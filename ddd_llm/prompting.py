@@ -42,9 +42,16 @@ def environment() -> SandboxedEnvironment:
 
 def prompt_version(name: str) -> str:
     """sha256 prefix over the system prompt, this prompt and the parts it includes."""
+    return files_version(
+        (SYSTEMS.get(name, SYSTEM), f"{name}.j2", *SHARED_PARTS, *PARTS.get(name, ()))
+    )
+
+
+def files_version(parts: tuple[str, ...]) -> str:
+    """sha256 prefix over these prompt files (names and bytes; a missing one is left out)."""
     folder = prompts_dir()
     digest = hashlib.sha256()
-    for part in (SYSTEMS.get(name, SYSTEM), f"{name}.j2", *SHARED_PARTS, *PARTS.get(name, ())):
+    for part in parts:
         path = folder / part
         if path.is_file():
             digest.update(part.encode() + b"\0" + path.read_bytes() + b"\0")

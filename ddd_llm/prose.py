@@ -10,7 +10,6 @@ with the citations of the facts it cites.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,7 @@ from ddd_llm.llm.cache import ResponseCache
 from ddd_llm.llm.replay import write_cassette
 from ddd_llm.llm.runner import Runner
 from ddd_llm.models import FactBase, LlmFailure, RunInfo, Usage
-from ddd_llm.prompting import environment, prompts_dir
+from ddd_llm.prompting import environment, files_version
 from ddd_llm.render import Intro, SectionBrief
 
 if TYPE_CHECKING:
@@ -59,13 +58,8 @@ class SectionIntro(BaseModel):
 
 
 def prompt_version() -> str:
-    """sha256 prefix over the prompt's files (as prompting.prompt_version does for the others)."""
-    digest = hashlib.sha256()
-    for part in FILES:
-        path = prompts_dir() / part
-        if path.is_file():
-            digest.update(part.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:12]
+    """The prompt's version: a hash of its two files (it includes no shared part)."""
+    return files_version(FILES)
 
 
 def shown(brief: SectionBrief) -> list[FactBase]:

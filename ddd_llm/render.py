@@ -40,6 +40,7 @@ from ddd_llm.assess import (
     validations,
     writable_volume,
 )
+from ddd_llm.atomic import atomic_write
 from ddd_llm.models import (
     Citation,
     ConfigParameter,
@@ -871,8 +872,6 @@ def render_all(
     written: list[Path] = []
     for name in ARTIFACTS:
         path = out_dir / name
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(texts[name], encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write(path, texts[name])
         written.append(path)
     return written

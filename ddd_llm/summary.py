@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ddd_llm.atomic import atomic_write
 from ddd_llm.errors import DddError
 from ddd_llm.models import FACT_KINDS, FactsDocument, Priority, Scores
 
@@ -155,21 +155,15 @@ def build_summary(runs: Sequence[RepoRun], root: Path, now: datetime | None = No
     )
 
 
-def _atomic(path: Path, text: str) -> None:
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def write_summary(summary: BatchSummary, root: Path) -> list[Path]:
     """summary.json and summary.md in `root`, each written atomically."""
     from ddd_llm.render import environment
 
     root.mkdir(parents=True, exist_ok=True)
     as_json = root / SUMMARY_JSON
-    _atomic(as_json, json.dumps(summary.model_dump(mode="json"), indent=2) + "\n")
+    atomic_write(as_json, json.dumps(summary.model_dump(mode="json"), indent=2) + "\n")
     as_md = root / SUMMARY_MD
-    _atomic(as_md, environment().get_template("summary.md.j2").render(s=summary))
+    atomic_write(as_md, environment().get_template("summary.md.j2").render(s=summary))
     return [as_json, as_md]
 
 

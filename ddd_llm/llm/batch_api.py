@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from ddd_llm.atomic import atomic_write
 from ddd_llm.errors import LlmError
 from ddd_llm.llm import Completion, LlmRequest, ProviderSettings
 from ddd_llm.llm.cache import ResponseCache
@@ -44,12 +45,6 @@ class BatchOutcome:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     status: str = ""
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 class BatchApi:
@@ -171,7 +166,7 @@ def run_batch(
     batch_id = _resumable(state_path, pending)
     if batch_id is None:
         input_path = state_dir / INPUT_FILE
-        _atomic_write(
+        atomic_write(
             input_path,
             "".join(json.dumps(api.line(r), sort_keys=True) + "\n" for r in pending.values()),
         )
@@ -190,7 +185,7 @@ def run_batch(
             ),
         )
         batch_id = str(batch.id)
-        _atomic_write(state_path, json.dumps({"batch_id": batch_id, "custom_ids": sorted(pending)}))
+        atomic_write(state_path, json.dumps({"batch_id": batch_id, "custom_ids": sorted(pending)}))
         say(f"batch {batch_id} created with {len(pending)} requests")
     else:
         say(f"resuming batch {batch_id} ({len(pending)} requests still unanswered)")
