@@ -17,6 +17,7 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
 
@@ -118,12 +119,14 @@ def print_report(doc: FactsDocument, verbose: bool = False) -> None:
 
 
 def _bars(label: str) -> Progress:
-    """Transient bars on stderr: label, bar, done/total, time elapsed."""
+    """Transient bars on stderr: label, bar, done/total, time elapsed, time remaining."""
     return Progress(
         TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
         console=err,
         transient=True,
     )

@@ -1,4 +1,7 @@
-"""The `local` provider: a GGUF model in-process through llama-cpp-python (default SmolLM2-135M).
+"""The `local` provider: a GGUF model through llama-cpp-python (default SmolLM2-135M).
+
+Generation runs in a child process (`local_worker.py`): a native crash in llama.cpp fails the
+request it was serving, is recorded in `run.failures`, and the run goes on.
 
 Output is constrained by llama.cpp's JSON-schema grammar, then validated by the
 pydantic response model; a validation error is fed back and the model re-asked, as
@@ -19,10 +22,13 @@ from pydantic import ValidationError
 
 from ddd_llm.errors import ConfigError, LlmError
 from ddd_llm.llm import Completion, LlmRequest, ProviderSettings, register_provider
+from ddd_llm.llm.local_worker import REBUILD_HINT, GenerationWorker, WorkerDied
 from ddd_llm.models import LlmInfo
 
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MAX_OUTPUT_TOKENS = 256
+MIN_TIMEOUT_S = 300.0
+"""A CPU model on a busy machine is slow: it gets at least this long per answer."""
 GRAMMAR_MAX_ITEMS = 3
 """Small models repeat list items until the token limit; the grammar stops them here."""
 
@@ -66,50 +72,37 @@ def default_model_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / DEFAULT_GGUF
 
 
-_MODELS: dict[tuple[str, int], Any] = {}
-_LOAD_LOCK = threading.Lock()
+_WORKERS: dict[tuple[str, int, int], GenerationWorker] = {}
+_WORKERS_LOCK = threading.Lock()
 
 
 @atexit.register
-def _close_models() -> None:
-    """Free loaded models before interpreter teardown, when llama.cpp's own finaliser
-    would find its module globals gone and print a TypeError traceback."""
-    while _MODELS:
-        _, model = _MODELS.popitem()
-        try:
-            model.close()
-        except Exception:  # noqa: BLE001 - best effort at exit
-            pass
+def _close_workers() -> None:
+    """End the model processes when ddd-llm exits."""
+    while _WORKERS:
+        _, worker = _WORKERS.popitem()
+        worker.close()
 
 
-def load_llama(path: Path, n_ctx: int, seed: int) -> Any:
-    """One loaded model per (file, context size) per process."""
-    key = (str(path), n_ctx)
-    with _LOAD_LOCK:
-        if key not in _MODELS:
-            try:
-                from llama_cpp import Llama
-            except ImportError:
-                raise ConfigError(
-                    "llama-cpp-python is not installed", hint="pip install 'ddd-llm[local]'"
-                ) from None
-            if not path.is_file():
-                raise ConfigError(f"model file {path} does not exist", hint="check --model-path")
-            try:
-                _MODELS[key] = Llama(model_path=str(path), n_ctx=n_ctx, seed=seed, verbose=False)
-            except (ValueError, RuntimeError) as exc:
-                raise ConfigError(f"cannot load {path}: {exc}", hint="is it a GGUF file?") from None
-        return _MODELS[key]
+def model_worker(path: Path, n_ctx: int, seed: int) -> GenerationWorker:
+    """One model process per (file, context size, seed) per ddd-llm process."""
+    if not path.is_file():
+        raise ConfigError(f"model file {path} does not exist", hint="check --model-path")
+    key = (str(path), n_ctx, seed)
+    with _WORKERS_LOCK:
+        if key not in _WORKERS:
+            _WORKERS[key] = GenerationWorker(path, n_ctx, seed)
+        return _WORKERS[key]
 
 
 class LocalProvider:
     name = "local"
     max_chunks_per_kind: int | None = 2
-    max_concurrency: int | None = 1
-    enforces_timeout = False
-    """A thread running llama.cpp cannot be cancelled; output length bounds each call instead."""
-    """One llama context generates one answer at a time; queueing more only causes timeouts."""
     """A small CPU model: ask about the best few excerpts per kind, not every one."""
+    max_concurrency: int | None = 1
+    """One llama context generates one answer at a time; queueing more only causes timeouts."""
+    enforces_timeout = False
+    """The provider ends a stalled model process itself, after `max(timeout, MIN_TIMEOUT_S)`."""
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.path = Path(settings.model_path) if settings.model_path else default_model_path()
@@ -118,27 +111,26 @@ class LocalProvider:
         self.temperature = settings.temperature
         self.seed = settings.seed
         self.max_tokens = settings.max_tokens or MAX_OUTPUT_TOKENS
-        self._llama: Any | None = None
-        self._lock = threading.Lock()  # a llama context serves one generation at a time
+        self._worker: GenerationWorker | None = None
 
     def info(self) -> LlmInfo:
         return LlmInfo(provider=self.name, model=self.model)
 
-    def _generate(self, messages: list[dict[str, str]], schema: dict[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            if self._llama is None:
-                self._llama = load_llama(self.path, self.n_ctx, self.seed)
-            self._llama.reset()
-            result: dict[str, Any] = self._llama.create_chat_completion(
-                messages=messages,
-                response_format={"type": "json_object", "schema": schema},
-                temperature=self.temperature,
-                seed=self.seed,
-                max_tokens=self.max_tokens,
-            )
-            return result
+    def _generate(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], timeout: float
+    ) -> dict[str, Any]:
+        if self._worker is None:
+            self._worker = model_worker(self.path, self.n_ctx, self.seed)
+        payload = {
+            "messages": messages,
+            "response_format": {"type": "json_object", "schema": schema},
+            "temperature": self.temperature,
+            "seed": self.seed,
+            "max_tokens": self.max_tokens,
+        }
+        return self._worker.generate(payload, max(timeout, MIN_TIMEOUT_S))
 
-    def _complete_sync(self, request: LlmRequest) -> Completion:
+    def _complete_sync(self, request: LlmRequest, timeout: float) -> Completion:
         schema = grammar_schema(request.response_model.model_json_schema())
         messages = [dict(m) for m in request.messages]
         prompt_tokens = completion_tokens = 0
@@ -146,7 +138,18 @@ class LocalProvider:
         attempts = min(request.max_retries, 1) + 1  # a small model rarely fixes itself twice
         for attempt in range(1, attempts + 1):
             try:
-                result = self._generate(messages, schema)
+                result = self._generate(messages, schema, timeout)
+            except WorkerDied as exc:
+                # A native crash or a stall: recorded as this request's failure; the next
+                # request starts a new model process (after MAX_DEATHS in a row, none).
+                raise LlmError(
+                    str(exc),
+                    provider=self.name,
+                    attempts=attempt,
+                    prompt_tokens=prompt_tokens,
+                    completion_tokens=completion_tokens,
+                    hint=REBUILD_HINT if not exc.timed_out else "raise --timeout",
+                ) from None
             except ValueError as exc:  # prompt longer than the context window, bad grammar
                 raise LlmError(
                     f"local model refused the request: {exc}",
@@ -189,7 +192,7 @@ class LocalProvider:
         )
 
     async def complete(self, request: LlmRequest, timeout: float) -> Completion:
-        return await asyncio.to_thread(self._complete_sync, request)
+        return await asyncio.to_thread(self._complete_sync, request, timeout)
 
     async def aclose(self) -> None:
         return None
