@@ -11,8 +11,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from ddd_llm.evaluate import STATIC_KINDS, load_gold, score_facts
-from ddd_llm.index import load_embedding_function
+from ddd_llm.evals.facts_score import STATIC_KINDS, load_gold, score_facts
+from ddd_llm.index.store import load_embedding_function
 from ddd_llm.pipeline import ExtractOptions, extract
 
 ROOT = Path(__file__).resolve().parent.parent

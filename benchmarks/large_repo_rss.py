@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ddd_llm.scan import scan
+from ddd_llm.scan.scanner import scan
 
 TARGET_BYTES = 1.5 * 1024**3
 WORDS = (
@@ -197,7 +197,7 @@ def main() -> None:
         command = [
             sys.executable,
             "-m",
-            "ddd_llm.cli",
+            "ddd_llm.cli.app",
             "extract",
             str(repo),
             "--out",

@@ -24,7 +24,7 @@ from ddd_llm.pipeline import ExtractOptions
 def nightly(org: Path, out: Path, cassettes: Path, cache: Path, jobs: int) -> float:
     """Wall seconds of one batch run; fails loudly if any repository failed."""
     command = [
-        sys.executable, "-c", "from ddd_llm.cli import main; main()", "extract",
+        sys.executable, "-c", "from ddd_llm.cli.app import main; main()", "extract",
         "--repos-dir", str(org), "--out", str(out), "--llm", "replay",
         "--cassettes", str(cassettes), "--cache-dir", str(cache), "--jobs", str(jobs), "-q",
         "--no-prose",  # the synthetic cassettes answer extraction requests only

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from ddd_llm import __version__
 from ddd_llm.models import FactsDocument
 from ddd_llm.resources import data_dir
-from ddd_llm.scan import scan
+from ddd_llm.scan.scanner import scan
 
 if TYPE_CHECKING:
     from ddd_llm.pipeline import ExtractOptions
@@ -171,7 +171,7 @@ def reusable_run(
 
 def up_to_date(repo: Path, options: ExtractOptions) -> FactsDocument | None:
     """The previous run's document when nothing that decides its output has changed."""
-    from ddd_llm.render import ARTIFACTS
+    from ddd_llm.render.renderer import ARTIFACTS
 
     out_dir = options.out_dir or Path(repo) / ".ddd"
     if not (out_dir / FACTS_FILE).is_file() or not Path(repo).is_dir():

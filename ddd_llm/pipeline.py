@@ -12,18 +12,22 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from ddd_llm import __version__
-from ddd_llm.assess import find_gaps, item_scores, plain_secrets, scores
+from ddd_llm.assess.assessor import find_gaps, item_scores, plain_secrets, scores
+from ddd_llm.assess.order import StartOrder, start_order
 from ddd_llm.atomic import atomic_write
-from ddd_llm.chunk import Chunk, chunk_file
+from ddd_llm.chunk.chunker import Chunk, chunk_file
 from ddd_llm.errors import ConfigError, IndexUnavailable, InputError, LlmError
 from ddd_llm.evidence import SourceFile, analyze_files
+from ddd_llm.evidence.owners import find_owners
+from ddd_llm.evidence.services import ServiceResolver, merge_services
+from ddd_llm.extract.llm_extract import ExtractPlan, plan, run_plan
 from ddd_llm.fingerprint import run_fingerprint
-from ddd_llm.index import ChunkIndex, load_embedding_function, open_shared, persistent_client
+from ddd_llm.index.store import ChunkIndex, load_embedding_function, open_shared, persistent_client
 from ddd_llm.llm import Provider, ProviderSettings, get_provider
 from ddd_llm.llm.cache import ResponseCache
 from ddd_llm.llm.runner import Runner
-from ddd_llm.llm_extract import ExtractPlan, plan, run_plan
-from ddd_llm.merge import merge_facts
+from ddd_llm.merge.merger import merge_facts
+from ddd_llm.merge.resolve import resolve_placeholders
 from ddd_llm.models import (
     FACT_KINDS,
     Diagnostic,
@@ -38,18 +42,14 @@ from ddd_llm.models import (
     ToolInfo,
     Usage,
 )
-from ddd_llm.order import StartOrder, start_order
-from ddd_llm.owners import find_owners
-from ddd_llm.redact import mark_redacted
-from ddd_llm.render import render_all
-from ddd_llm.repotext import RepoText
-from ddd_llm.resolve import resolve_placeholders
-from ddd_llm.scan import MAX_FILE_BYTES, ScanResult, scan
-from ddd_llm.services import ServiceResolver, merge_services
-from ddd_llm.verify import verify
+from ddd_llm.render.renderer import render_all
+from ddd_llm.scan.redact import mark_redacted
+from ddd_llm.scan.repotext import RepoText
+from ddd_llm.scan.scanner import MAX_FILE_BYTES, ScanResult, scan
+from ddd_llm.verify.verifier import verify
 
 if TYPE_CHECKING:
-    from ddd_llm.prose import ModelIntros
+    from ddd_llm.extract.prose import ModelIntros
 
 FACTS_FILE = "facts.json"
 Clock = Callable[[], datetime]
@@ -158,7 +158,7 @@ def build_shared_index(
     now: str = "",
 ) -> tuple[ChunkIndex | None, IndexStats]:
     """As build_index, on a shared chroma server: one collection per repository and commit."""
-    from ddd_llm.index import http_client
+    from ddd_llm.index.store import http_client
 
     try:
         index, seed = open_shared(http_client(url), repo, commit, embedding_loader(), now)
@@ -405,7 +405,7 @@ def extract_unlocked(
     commit = git_commit(root)
     intro_writer: ModelIntros | None = None
     if options.llm != "none" and options.prose:
-        from ddd_llm import prose
+        from ddd_llm.extract import prose
 
         intro_writer = prose.intro_writer(options, str(repo))
         prompt_versions = {**prompt_versions, prose.PROMPT: prose.prompt_version()}

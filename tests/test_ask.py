@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ddd_llm.ask import (
+from ddd_llm.apps.ask import (
     NOT_DOCUMENTED,
     AskSession,
     AskSettings,
@@ -19,12 +19,9 @@ from ddd_llm.ask import (
     open_session,
     reask_request,
 )
-from ddd_llm.cli import app
+from ddd_llm.cli.app import app
 from ddd_llm.errors import InputError
-from ddd_llm.llm import Completion, ProviderSettings, local_available
-from ddd_llm.llm.replay import write_cassette
-from ddd_llm.pipeline import ExtractOptions
-from ddd_llm.qa_eval import (
+from ddd_llm.evals.qa_score import (
     QaReport,
     load_answers,
     load_questions,
@@ -33,6 +30,9 @@ from ddd_llm.qa_eval import (
     run_questions,
     write_cassettes,
 )
+from ddd_llm.llm import Completion, ProviderSettings, local_available
+from ddd_llm.llm.replay import write_cassette
+from ddd_llm.pipeline import ExtractOptions
 from tests.conftest import FIXTURES, ONNX_DIR, REPO
 
 QUESTIONS = REPO / "evals" / "questions"

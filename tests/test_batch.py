@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from benchmarks.synth_org import generate, make_repo, record_cassettes
-from ddd_llm.batch import collect_targets, read_manifest
-from ddd_llm.cli import app
+from ddd_llm.apps.batch import collect_targets, read_manifest
+from ddd_llm.cli.app import app
 
 runner = CliRunner()
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from benchmarks.synth_org import make_repo
-from ddd_llm.batch import BatchOptions, Event, collect_targets, run_batch
+from ddd_llm.apps.batch import BatchOptions, Event, collect_targets, run_batch
 from ddd_llm.pipeline import ExtractOptions
 
 pytestmark = pytest.mark.slow

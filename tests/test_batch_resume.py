@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from benchmarks.synth_org import answer_chat, generate
-from ddd_llm.cli import app
+from ddd_llm.cli.app import app
 from tests.fake_openai import FakeOpenAI
 
 VOLATILE_RUN = ("started_at", "finished_at", "usage", "index")
@@ -64,7 +64,7 @@ def test_sigkill_mid_batch_then_resume_equals_an_uninterrupted_run(tmp_path: Pat
         out, cache = tmp_path / "out", tmp_path / "cache"
         before = len(server.requests)
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from ddd_llm.cli import main; main()",
+            [sys.executable, "-c", "from ddd_llm.cli.app import main; main()",
              *args(repos, out, cache, server.base_url)[0:], "-q"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip

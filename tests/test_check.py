@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from ddd_llm.cli import app
+from ddd_llm.cli.app import app
 from ddd_llm.fingerprint import current_fingerprint, fingerprint, up_to_date
 from ddd_llm.models import FactsDocument
 from ddd_llm.pipeline import ExtractOptions
@@ -114,7 +114,7 @@ def test_sarif_validates_against_the_2_1_0_schema_and_points_at_cited_lines(
 
 
 def test_sarif_paths_are_relative_to_the_enclosing_checkout(repo: Path, tmp_path: Path) -> None:
-    from ddd_llm.sarif import to_sarif
+    from ddd_llm.render.sarif import to_sarif
 
     checkout = tmp_path / "mono"
     (checkout / ".git").mkdir(parents=True)

@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from benchmarks.synth_org import make_repo
-from ddd_llm.cli import app
-from ddd_llm.index import collection_name, http_client
+from ddd_llm.cli.app import app
+from ddd_llm.index.store import collection_name, http_client
 from ddd_llm.llm import ProviderSettings
 from ddd_llm.pipeline import ExtractOptions, dry_run, extract
 from tests.conftest import free_port

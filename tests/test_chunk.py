@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from ddd_llm.chunk import chunk_file
-from ddd_llm.tokens import count_tokens
+from ddd_llm.chunk.chunker import chunk_file
+from ddd_llm.chunk.tokens import count_tokens
 
 
 def assert_exact(text: str, chunks: list) -> None:  # type: ignore[type-arg]

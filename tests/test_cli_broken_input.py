@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from ddd_llm.cli import app
+from ddd_llm.cli.app import app
 
 runner = CliRunner()
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ddd_llm.cli import app
-from ddd_llm.evaluate import STATIC_KINDS, load_gold, score_facts
+from ddd_llm.cli.app import app
+from ddd_llm.evals.facts_score import STATIC_KINDS, load_gold, score_facts
 from ddd_llm.models import FactsDocument
 from tests.conftest import FIXTURE_NAMES, FIXTURES, GOLD
 

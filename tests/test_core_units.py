@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from ddd_llm.assess.order import start_order
+from ddd_llm.evidence.services import ServiceResolver
 from ddd_llm.evidence.yamlpos import YamlParseError, load_documents
-from ddd_llm.merge import merge_facts
+from ddd_llm.merge.merger import merge_facts
 from ddd_llm.models import Citation, ConfigParameter, Dependency, HealthCheck, Service
-from ddd_llm.order import start_order
-from ddd_llm.services import ServiceResolver
-from ddd_llm.verify import verify
+from ddd_llm.verify.verifier import verify
 
 
 def cite(path: str = "f.yml", start: int = 1, end: int | None = None) -> Citation:

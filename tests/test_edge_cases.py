@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ddd_llm.cli import app
-from ddd_llm.redact import redact_text
-from ddd_llm.scan import scan
+from ddd_llm.cli.app import app
+from ddd_llm.scan.redact import redact_text
+from ddd_llm.scan.scanner import scan
 
 runner = CliRunner()
 NOBODY = 65534

@@ -15,9 +15,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from ddd_llm import prompting
-from ddd_llm.cli import app
-from ddd_llm.eval_harness import (
+from ddd_llm.cli.app import app
+from ddd_llm.evals.harness import (
     Baseline,
     EvalReport,
     Problem,
@@ -28,7 +27,7 @@ from ddd_llm.eval_harness import (
     problems,
     run_suite,
 )
-from ddd_llm.llm import ProviderSettings
+from ddd_llm.llm import ProviderSettings, prompting
 from ddd_llm.pipeline import ExtractOptions
 from tests.conftest import ONNX_DIR, REPO
 from tests.fake_openai import FakeOpenAI, Reply, tool_call_body, tool_name, user_text

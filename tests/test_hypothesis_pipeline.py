@@ -19,11 +19,11 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ddd_llm.chunk import chunk_file
+from ddd_llm.chunk.chunker import chunk_file
 from ddd_llm.evidence import SourceFile, load_analyzers
 from ddd_llm.pipeline import ExtractOptions, prepare
-from ddd_llm.redact import MASK, redact_text
-from ddd_llm.text import split_lines
+from ddd_llm.scan.redact import MASK, redact_text
+from ddd_llm.scan.text import split_lines
 from tests.conftest import FIXTURES
 
 EXAMPLES = int(os.environ.get("DDD_LLM_HYPOTHESIS_EXAMPLES", "300"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ddd_llm.errors import IndexUnavailable
-from ddd_llm.index import load_embedding_function
+from ddd_llm.index.store import load_embedding_function
 from ddd_llm.pipeline import ExtractOptions, extract
 from tests.conftest import FIXTURES
 
@@ -27,7 +27,7 @@ def test_rerun_embeds_nothing_and_one_file_change_embeds_only_its_chunks(
 
     readme = repo / "README.md"
     readme.write_text(readme.read_text() + "\n## Extra\n\nA new section about log rotation.\n")
-    from ddd_llm.chunk import chunk_file
+    from ddd_llm.chunk.chunker import chunk_file
 
     before = {c.id for c in chunk_file("README.md", readme.read_text())}
     third = extract(repo, ExtractOptions(out_dir=out)).document.run.index
@@ -37,7 +37,7 @@ def test_rerun_embeds_nothing_and_one_file_change_embeds_only_its_chunks(
 
 
 def test_index_is_searchable(tmp_path: Path, onnx_dir: Path) -> None:
-    from ddd_llm.index import ChunkIndex, persistent_client
+    from ddd_llm.index.store import ChunkIndex, persistent_client
 
     extract(FIXTURES / "compose-shop", ExtractOptions(out_dir=tmp_path))
     index = ChunkIndex(persistent_client(tmp_path / "index"), "chunks", load_embedding_function())

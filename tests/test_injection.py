@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from ddd_llm.extract.llm_extract import Planned
 from ddd_llm.llm import local_available
-from ddd_llm.llm_extract import Planned
 from ddd_llm.models import Fact, FactsDocument
 from ddd_llm.pipeline import ExtractOptions, extract
 from tests.planted import replay_options, scripted_cassettes

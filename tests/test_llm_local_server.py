@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ddd_llm.cli import app
+from ddd_llm.cli.app import app
 from ddd_llm.llm import local_available
 from tests.conftest import FIXTURES, free_port
 

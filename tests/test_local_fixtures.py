@@ -30,7 +30,7 @@ def test_every_fixture_runs_through_the_local_model(fixture: str, tmp_path: Path
         [
             sys.executable,
             "-m",
-            "ddd_llm.cli",
+            "ddd_llm.cli.app",
             "extract",
             str(ROOT / "fixtures" / fixture),
             "--out",

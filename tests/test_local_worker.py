@@ -182,7 +182,7 @@ def test_a_native_crash_mid_run_is_a_recorded_failure_and_the_run_completes(
         [
             sys.executable,
             "-m",
-            "ddd_llm.cli",
+            "ddd_llm.cli.app",
             "extract",
             str(FIXTURES / "compose-shop"),
             "--out",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ddd_llm.cli import app
+from ddd_llm.cli.app import app
 from ddd_llm.errors import LockHeld
 from ddd_llm.lock import LOCK_FILE, hold
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ddd_llm.models import Service
-from ddd_llm.render import flowchart, render_texts
+from ddd_llm.render.renderer import flowchart, render_texts
 from tests.artifact_runs import ARTIFACT_FIXTURES, static_run
 
 MERMAID_DIR = Path(__file__).resolve().parent / "mermaid"

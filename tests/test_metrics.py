@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ddd_llm.eval_harness import KindResult, Row, combine
-from ddd_llm.evaluate import (
+from ddd_llm.evals.facts_score import (
     GoldFact,
     Rate,
     same_value,
@@ -17,6 +16,7 @@ from ddd_llm.evaluate import (
     score_values,
     score_verification,
 )
+from ddd_llm.evals.harness import KindResult, Row, combine
 from ddd_llm.models import (
     Citation,
     ConfigParameter,

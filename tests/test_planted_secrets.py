@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ddd_llm.cli import app
+from ddd_llm.cli.app import app
 from tests.conftest import FIXTURES
 from tests.fake_openai import FakeOpenAI, tool_name, user_text
 

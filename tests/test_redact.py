@@ -10,10 +10,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from ddd_llm.cli import app
+from ddd_llm.cli.app import app
 from ddd_llm.models import Citation, ConfigParameter
-from ddd_llm.redact import MASK, mark_redacted, redact, redact_text, secret_name
-from ddd_llm.text import split_lines
+from ddd_llm.scan.redact import MASK, mark_redacted, redact, redact_text, secret_name
+from ddd_llm.scan.text import split_lines
 
 runner = CliRunner()
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ddd_llm.models import Check, FactsDocument, HealthCheck, Verification
-from ddd_llm.render import ARTIFACTS, STEP_LINE, render_texts
+from ddd_llm.render.renderer import ARTIFACTS, STEP_LINE, render_texts
 from tests.artifact_runs import (
     ARTIFACT_FIXTURES,
     SNAPSHOTS,
@@ -174,7 +174,7 @@ def test_unverified_facts_are_marked_and_contradicted_or_rejected_never_become_s
 
 
 def test_markdown_injection_in_repository_text_stays_inert() -> None:
-    from ddd_llm.render import md_cell, md_code, md_escape
+    from ddd_llm.render.renderer import md_cell, md_code, md_escape
 
     assert md_escape("<script>x</script>\nnext") == "&lt;script&gt;x&lt;/script&gt; next"
     assert md_cell("a|b") == "a\\|b"
@@ -215,7 +215,7 @@ def test_without_owner_metadata_each_service_has_an_owners_gap(
 
 
 def test_maintainers_files_name_repository_wide_owners(tmp_path: Path) -> None:
-    from ddd_llm.owners import find_owners, owner_of
+    from ddd_llm.evidence.owners import find_owners, owner_of
 
     (tmp_path / "MAINTAINERS.md").write_text("# Maintainers\n\n- Ada <ada@example.org>\n- @bob\n")
     [rule] = find_owners(tmp_path)

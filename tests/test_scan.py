@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ddd_llm.errors import InputError
-from ddd_llm.scan import scan
+from ddd_llm.scan.scanner import scan
 
 
 def write(root: Path, rel: str, data: str | bytes) -> Path:

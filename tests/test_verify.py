@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from ddd_llm.consistency import cross_artifact_checks
 from ddd_llm.models import (
     Citation,
     ConfigParameter,
@@ -18,8 +17,9 @@ from ddd_llm.models import (
     ResourceRequirement,
     ValidationMethod,
 )
-from ddd_llm.repotext import RepoText, is_prose_path
-from ddd_llm.verify import value_in_text, values_equal, verify
+from ddd_llm.scan.repotext import RepoText, is_prose_path
+from ddd_llm.verify.consistency import cross_artifact_checks
+from ddd_llm.verify.verifier import value_in_text, values_equal, verify
 
 
 def cite(path: str, start: int, end: int | None = None) -> Citation:

@@ -8,14 +8,22 @@ from collections.abc import Iterable
 
 from ddd_llm.evidence.base import REGISTRY, Analyzer, AnalyzerResult, SourceFile
 
-_INFRA = {"base", "yamlpos"}
+_INFRA = {"base", "yamlpos", "owners", "services"}
+"""Modules of this package that are helpers, not analyzers."""
 
 
 def load_analyzers() -> dict[str, Analyzer]:
-    """Import every module of this package once; each registers its analyzer(s)."""
-    for info in pkgutil.iter_modules(__path__):
-        if info.name not in _INFRA and not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
+    """Import every analyzer module below this package (deploy/, config_files/, code/) once;
+    each registers its analyzer(s). Imported in order of module name, whatever the folder."""
+    modules = [
+        info.name
+        for info in pkgutil.walk_packages(__path__, prefix=f"{__name__}.")
+        if not info.ispkg
+    ]
+    for name in sorted(modules, key=lambda n: n.rsplit(".", 1)[-1]):
+        leaf = name.rsplit(".", 1)[-1]
+        if leaf not in _INFRA and not leaf.startswith("_"):
+            importlib.import_module(name)
     return REGISTRY
 
 

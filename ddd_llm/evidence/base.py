@@ -10,7 +10,7 @@ from typing import Protocol
 
 from ddd_llm.evidence.yamlpos import YamlDocument, YamlParseError, load_documents
 from ddd_llm.models import Citation, Diagnostic, FactBase, Service, ValueType
-from ddd_llm.text import split_lines
+from ddd_llm.scan.text import split_lines
 
 
 @dataclass(frozen=True)

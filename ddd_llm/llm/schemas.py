@@ -186,7 +186,7 @@ RESPONSE_MODELS: dict[FactKind, type[BaseModel]] = {
 
 
 # --- `ddd-llm ask`: one answer to an operator's question --------------------------------
-# Citations are checked by ddd_llm.ask against the sources the model was shown (not here):
+# Citations are checked by ddd_llm.apps.ask against the sources the model was shown (not here):
 # an invalid one is re-asked once and then removed, which a validator cannot express.
 
 Confidence = Literal["high", "medium", "low"]

@@ -13,7 +13,7 @@ still bad so that the citations get removed).
     .venv/bin/python evals/tools/author_ask_cassettes.py            # every fixture
     .venv/bin/python evals/tools/author_ask_cassettes.py --show compose-shop
 
-The answers file format is in ddd_llm/qa_eval.py's docstring.
+The answers file format is in ddd_llm/evals/qa_score.py's docstring.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from ddd_llm.ask import AskSession, open_session  # noqa: E402
+from ddd_llm.apps.ask import AskSession, open_session  # noqa: E402
+from ddd_llm.evals.qa_score import load_answers, load_questions, write_cassettes  # noqa: E402
 from ddd_llm.pipeline import ExtractOptions  # noqa: E402
-from ddd_llm.qa_eval import load_answers, load_questions, write_cassettes  # noqa: E402
 
 QUESTIONS = ROOT / "evals" / "questions"
 CASSETTES = ROOT / "evals" / "cassettes" / "ask"

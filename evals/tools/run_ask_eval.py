@@ -20,16 +20,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from ddd_llm.ask import AskSettings  # noqa: E402
-from ddd_llm.llm import ProviderSettings  # noqa: E402
-from ddd_llm.pipeline import ExtractOptions  # noqa: E402
-from ddd_llm.qa_eval import (  # noqa: E402
+from ddd_llm.apps.ask import AskSettings  # noqa: E402
+from ddd_llm.evals.qa_score import (  # noqa: E402
     QaReport,
     load_questions,
     merge_reports,
     report_lines,
     run_questions,
 )
+from ddd_llm.llm import ProviderSettings  # noqa: E402
+from ddd_llm.pipeline import ExtractOptions  # noqa: E402
 
 QUESTIONS = ROOT / "evals" / "questions"
 CASSETTES = ROOT / "evals" / "cassettes" / "ask"

@@ -6,8 +6,13 @@ from typing import Any
 
 import pytest
 
-from ddd_llm.evidence.ansible import AnsibleAnalyzer, managed_unit, read_task, split_free_form
 from ddd_llm.evidence.base import REGISTRY, AnalyzerResult, SourceFile
+from ddd_llm.evidence.deploy.ansible import (
+    AnsibleAnalyzer,
+    managed_unit,
+    read_task,
+    split_free_form,
+)
 from ddd_llm.evidence.yamlpos import Span, YamlMap, load_documents
 from ddd_llm.models import ConfigParameter, HealthCheck, ResourceRequirement, ValidationMethod
 

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from ddd_llm.evidence.base import REGISTRY, AnalyzerResult, SourceFile
-from ddd_llm.evidence.compose import ComposeAnalyzer
+from ddd_llm.evidence.deploy.compose import ComposeAnalyzer
 from ddd_llm.models import ConfigParameter, Dependency, FactBase, HealthCheck, ResourceRequirement
 
 ANALYZER = ComposeAnalyzer()

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from ddd_llm.evidence.base import REGISTRY, AnalyzerResult, SourceFile, duration_seconds
-from ddd_llm.evidence.dockerfile import DockerfileAnalyzer, parse_env
+from ddd_llm.evidence.deploy.dockerfile import DockerfileAnalyzer, parse_env
 from ddd_llm.models import ConfigParameter, FactBase, HealthCheck, ResourceRequirement
 
 ANALYZER = DockerfileAnalyzer()

@@ -7,7 +7,11 @@ from typing import Any
 import pytest
 
 from ddd_llm.evidence.base import REGISTRY, AnalyzerResult, SourceFile
-from ddd_llm.evidence.dotenv import DotenvAnalyzer, documented_range, looks_like_credential
+from ddd_llm.evidence.config_files.dotenv import (
+    DotenvAnalyzer,
+    documented_range,
+    looks_like_credential,
+)
 from ddd_llm.models import ConfigParameter
 
 EXAMPLE = """\

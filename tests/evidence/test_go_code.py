@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from ddd_llm.evidence.base import REGISTRY, AnalyzerResult, SourceFile, is_health_path
-from ddd_llm.evidence.go_code import GoCodeAnalyzer, documented_range
+from ddd_llm.evidence.code.go_code import GoCodeAnalyzer, documented_range
 from ddd_llm.models import ConfigParameter, FactBase, HealthCheck, ResourceRequirement
 
 ANALYZER = GoCodeAnalyzer()

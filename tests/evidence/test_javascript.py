@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from ddd_llm.evidence.base import REGISTRY, AnalyzerResult, SourceFile
-from ddd_llm.evidence.javascript import JavaScriptAnalyzer
+from ddd_llm.evidence.code.javascript import JavaScriptAnalyzer
 from ddd_llm.models import ConfigParameter, FactBase, HealthCheck, ResourceRequirement
 
 ANALYZER = JavaScriptAnalyzer()

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ddd_llm.evidence.base import REGISTRY, AnalyzerResult, SourceFile
-from ddd_llm.evidence.kubernetes import (
+from ddd_llm.evidence.deploy.kubernetes import (
     HELM_MESSAGE,
     KubernetesAnalyzer,
     cluster_target,

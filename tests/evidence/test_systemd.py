@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from ddd_llm.evidence.base import REGISTRY, AnalyzerResult, SourceFile
-from ddd_llm.evidence.systemd import SystemdAnalyzer, unit_name_of, unit_seconds
+from ddd_llm.evidence.deploy.systemd import SystemdAnalyzer, unit_name_of, unit_seconds
 from ddd_llm.models import Citation, ConfigParameter, Dependency, HealthCheck, ResourceRequirement
 
 UNIT = """\

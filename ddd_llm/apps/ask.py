@@ -1,0 +1,1000 @@
+"""Ask stage: answer an operator's question from the index and the verified facts, citing lines.
+
+    retrieve (verified facts + index hits + lexical match, within a token budget)
+      → with a model: prompts/ask.j2 → AskAnswer → citations checked against the sources shown
+        → one re-ask naming the bad citations → still bad: removed, with a warning
+      → without one: the best matching facts and documentation sections, quoted with citations
+      → nothing relevant: "The repository does not document this." plus the matching gap
+
+An answer never keeps a step or a citation that points outside what the model was shown,
+and an answer left with no citation at all is reported as not found: a junior operator
+must be able to check every line of it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from ddd_llm.chunk.chunker import Chunk
+from ddd_llm.chunk.tokens import count_tokens
+from ddd_llm.errors import IndexUnavailable
+from ddd_llm.index.store import ChunkIndex, load_embedding_function, persistent_client
+from ddd_llm.llm import LlmRequest, Provider, get_provider
+from ddd_llm.llm.cache import ResponseCache
+from ddd_llm.llm.prompting import numbered, prompt_version, render_messages, render_text
+from ddd_llm.llm.replay import write_cassette
+from ddd_llm.llm.runner import Runner
+from ddd_llm.llm.schemas import AnswerCitation, AskAnswer, Confidence
+from ddd_llm.models import (
+    Citation,
+    ConfigParameter,
+    FactBase,
+    FactsDocument,
+    Gap,
+    LlmInfo,
+    ResourceRequirement,
+    Strict,
+    Usage,
+)
+from ddd_llm.pipeline import (
+    FACTS_FILE,
+    ExtractOptions,
+    extract_unlocked,
+    prepare,
+    read_facts,
+    run_locks,
+)
+
+PROMPT = "ask"
+NOT_DOCUMENTED = "The repository does not document this."
+DEFAULT_TOP_K = 6
+DEFAULT_CONTEXT_TOKENS = 2500
+MAX_FACTS = 8
+MAX_EXCERPTS = 4
+MAX_FACT_LINES = 6
+"""Lines of evidence quoted under each citation of a fact in the prompt."""
+MAX_STEPS = 8
+Notify = Callable[[str], None]
+Clock = Callable[[], float]
+
+# ---------------------------------------------------------------------------------------
+# What the command returns (also its --json output)
+
+
+class GapRef(Strict):
+    id: str
+    priority: str
+    message: str
+
+
+class Step(Strict):
+    text: str
+    citation: Citation
+
+
+class SourceRef(Strict):
+    """One source given to the model (or to the static answer), in retrieval order."""
+
+    ref: str
+    kind: Literal["fact", "excerpt"]
+    citations: list[Citation]
+    """Where the source may be cited: the excerpt's lines, or the fact's own citations."""
+    fact_id: str | None = None
+    score: float
+
+
+class AskResult(Strict):
+    question: str
+    answer: str
+    steps: list[Step] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    confidence: Confidence = "low"
+    not_found: bool = False
+    gap: GapRef | None = None
+    mode: Literal["llm", "static"] = "static"
+    """`llm`: the model answered; `static`: built from facts and documentation alone."""
+    llm: LlmInfo | None = None
+    prompt_version: str | None = None
+    reasked: bool = False
+    removed_citations: list[Citation] = Field(default_factory=list)
+    model_failed: bool = False
+    sources: list[SourceRef] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    latency_s: float = 0.0
+
+    def cited(self) -> list[Citation]:
+        """Every location the answer cites (citations, then steps), without repeats."""
+        seen: dict[str, Citation] = {}
+        for c in [*self.citations, *(s.citation for s in self.steps)]:
+            seen.setdefault(str(c), c)
+        return list(seen.values())
+
+
+# ---------------------------------------------------------------------------------------
+# What the answers are drawn from
+
+
+@dataclass(frozen=True)
+class AskSettings:
+    top_k: int = DEFAULT_TOP_K
+    """Index hits per question."""
+    context_tokens: int = DEFAULT_CONTEXT_TOKENS
+    """Token budget of all sources in one prompt."""
+    max_retries: int = 1
+    """Re-asks inside the provider when an answer does not parse (not the citation re-ask)."""
+
+
+@dataclass
+class Knowledge:
+    """One repository's chunks, index and facts.json, loaded once for many questions."""
+
+    root: Path
+    out_dir: Path
+    document: FactsDocument
+    chunks: list[Chunk]
+    index: ChunkIndex | None
+    notes: list[str] = field(default_factory=list)
+
+    @cached_property
+    def facts(self) -> list[FactBase]:
+        """Verified facts only: an unverified claim is no ground for an answer."""
+        return [f for f in self.document.facts if f.verification.status == "verified"]
+
+    @cached_property
+    def lines(self) -> dict[str, dict[int, str]]:
+        """Redacted repository lines by path and number (the chunks cover every non-blank line)."""
+        out: dict[str, dict[int, str]] = {}
+        for chunk in self.chunks:
+            per = out.setdefault(chunk.path, {})
+            for i, line in enumerate(chunk.text.split("\n")):
+                per.setdefault(chunk.start_line + i, line)
+        return out
+
+    @cached_property
+    def stats(self) -> _Stats:
+        return _Stats.build(self.chunks)
+
+    @cached_property
+    def services(self) -> list[str]:
+        return [s.name for s in self.document.services]
+
+
+def load_knowledge(
+    repo: Path,
+    options: ExtractOptions,
+    *,
+    notify: Notify | None = None,
+    embedding_loader: Callable[[], Any] = load_embedding_function,
+    client_factory: Callable[[Path], Any] = persistent_client,
+) -> Knowledge:
+    """Bring the index up to date and read OUT/facts.json, extracting static facts if missing.
+
+    A missing facts.json is built with static evidence only (`--llm none`): fast, and the
+    same on every machine. Run `ddd-llm extract --llm …` first for model-extracted facts.
+    """
+    say = notify or (lambda _msg: None)
+    root = Path(repo)
+    out_dir = options.out_dir or root / ".ddd"
+    facts_path = out_dir / FACTS_FILE
+    notes: list[str] = []
+    with run_locks(root, options):
+        if not facts_path.is_file():
+            say(f"no {facts_path}: extracting static facts first")
+            notes.append(
+                f"facts come from static evidence only ({facts_path} was missing); run "
+                "`ddd-llm extract` with a model for facts drawn from documentation too"
+            )
+            extract_unlocked(
+                root,
+                replace(options, llm="none"),
+                notify=notify,
+                embedding_loader=embedding_loader,
+                client_factory=client_factory,
+            )
+        prepared = prepare(
+            root,
+            options,
+            notify=notify,
+            embedding_loader=embedding_loader,
+            client_factory=client_factory,
+        )
+    notes.extend(str(w) for w in prepared.warnings if w.source == "index")
+    return Knowledge(root, out_dir, read_facts(facts_path), prepared.chunks, prepared.index, notes)
+
+
+# ---------------------------------------------------------------------------------------
+# Retrieval
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-/]*")
+_IDENT = re.compile(
+    r"^(--?[a-z0-9][\w.-]*|[a-z0-9]+(?:[_.][a-z0-9]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)$"
+)
+"""--flag, snake_case or dotted.key, UPPER_CASE with an underscore (not acronyms like API)."""
+STOPWORDS = frozenset(
+    "a an the is are was were be been being do does did doing i we you my our your to of in on "
+    "for with and or at by from it its this that these those what which who whom how when where "
+    "why can could should must will would may might shall there their them they as if then than "
+    "so not no any all some each every into out up about over under again once here very just "
+    "also only own same too more most other such both few nor get got make need want know tell "
+    "me please repo repository have has had much many".split()
+)
+STEM = 5
+"""Plain words compare on their first five letters: rotate/rotation, health/healthy."""
+
+INTENTS: dict[str, frozenset[str]] = {
+    # Question words that point at one fact kind (or gap category), compared as stems.
+    "health_check": frozenset({"healt", "probe", "liven", "readi", "alive", "heart"}),
+    "dependency": frozenset({"befor", "first", "depen", "requi", "runni", "wait"}),
+    "config_parameter": frozenset(
+        {"safe", "value", "range", "defau", "setti", "confi", "maxim", "minim", "tune", "tunin"}
+        | {"param", "varia", "flag", "max", "min", "set", "chang"}
+    ),
+    "resource_requirement": frozenset(
+        {"memor", "cpu", "disk", "limit", "reque", "port", "volum", "resou", "space", "user"}
+    ),
+    "validation_method": frozenset({"verif", "confi", "valid", "succe", "worke", "check"}),
+}
+GAP_INTENTS: dict[str, frozenset[str]] = {
+    "health_check": INTENTS["health_check"],
+    "resource_threshold": frozenset({"memor", "cpu", "limit", "resou", "thres"}),
+    "validation_method": frozenset({"verif", "confi", "valid", "succe"}),
+    "backup": frozenset({"backu", "back", "resto", "dump"}),
+    "safe_range": frozenset({"safe", "range", "maxim", "minim", "max", "min", "value"}),
+    "start_order": INTENTS["dependency"],
+    "dependency": INTENTS["dependency"],
+}
+PROCEDURAL = frozenset({"how", "steps", "procedure", "what"})
+
+
+def _stem(word: str) -> str:
+    if word.isalpha():
+        return word[:STEM]
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words; identifiers count whole and by their parts."""
+    out: list[str] = []
+    for raw in _WORD.findall(text):
+        word = raw.lower().strip(".-/_")
+        if not word:
+            continue
+        parts = [p for p in re.split(r"[_.\-/]+", word) if p]
+        for piece in [word, *parts] if len(parts) > 1 else [word]:
+            if piece in STOPWORDS or len(piece) < 2:
+                continue
+            out.append(_stem(piece))
+    return out
+
+
+def identifiers(question: str) -> set[str]:
+    """Names an operator writes as they are (MAX_CONNECTIONS, --workers, server.port)."""
+    found = set()
+    for raw in re.findall(r"-{0,2}[A-Za-z0-9][\w.\-]*", question):
+        word = raw.rstrip(".-")
+        if _IDENT.match(word):
+            found.add(_norm_name(word))
+    return found
+
+
+def _norm_name(name: str) -> str:
+    return name.lower().lstrip("-").replace("-", "_")
+
+
+@dataclass(frozen=True)
+class _Stats:
+    idf: dict[str, float]
+    default_idf: float
+
+    @staticmethod
+    def build(chunks: Sequence[Chunk]) -> _Stats:
+        df: dict[str, int] = {}
+        for chunk in chunks:
+            for t in set(terms(chunk.text)):
+                df[t] = df.get(t, 0) + 1
+        n = len(chunks)
+        return _Stats(
+            {t: math.log((n + 1) / (c + 1)) + 1 for t, c in df.items()}, math.log(n + 1) + 1
+        )
+
+    def coverage(self, question: set[str], text_terms: set[str]) -> float:
+        """Share of the question's (idf-weighted) terms that the text holds."""
+        total = sum(self.idf.get(t, self.default_idf) for t in question)
+        if not total:
+            return 0.0
+        held = sum(self.idf.get(t, self.default_idf) for t in question if t in text_terms)
+        return held / total
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question, analysed once."""
+
+    text: str
+    terms: frozenset[str]
+    stems: frozenset[str]
+    """Every word's stem, stop words included (for intents)."""
+    names: frozenset[str]
+    services: frozenset[str]
+    intents: frozenset[str]
+    topic: frozenset[str]
+    """The terms left once the services' names are taken out: what is asked about them."""
+
+    @property
+    def procedural(self) -> bool:
+        return bool(self.stems & {"how", "steps", "proce"})
+
+    @property
+    def wants_range(self) -> bool:
+        """A question after a safe value or range ("what is a safe value for X")."""
+        return bool(self.stems & {"safe", "range", "maxim", "minim"})
+
+
+def analyse(question: str, services: Sequence[str]) -> Query:
+    words = [_stem(w.lower()) for w in re.findall(r"[A-Za-z0-9]+", question)]
+    stems = frozenset(words)
+    lowered = question.lower()
+    mentioned = set()
+    parts: dict[str, list[str]] = {}
+    for name in services:
+        for part in re.split(r"[-_.]", name.lower()):
+            parts.setdefault(part, []).append(name)
+    for name in services:
+        if re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", lowered):
+            mentioned.add(name)
+    for part, owners in parts.items():
+        # A part of a name counts when only one service has it (telemetry → telemetry-collector).
+        if len(owners) == 1 and len(part) >= 4 and re.search(rf"\b{re.escape(part)}\b", lowered):
+            mentioned.add(owners[0])
+    intents = frozenset(k for k, words_ in INTENTS.items() if stems & words_)
+    found = frozenset(terms(question))
+    generic = set().union(*(terms(name) for name in mentioned))
+    return Query(
+        question,
+        found,
+        stems,
+        frozenset(identifiers(question)),
+        frozenset(mentioned),
+        intents,
+        frozenset(t for t in found if t not in generic),
+    )
+
+
+@dataclass(frozen=True)
+class Source:
+    """One fact or excerpt as shown to the model: a fenced body and where it may be cited."""
+
+    ref: str
+    kind: Literal["fact", "excerpt"]
+    title: str
+    body: str
+    ranges: tuple[Citation, ...]
+    score: float
+    lexical: float
+    exact: bool
+    tokens: int
+    topical: float = 0.0
+    """Share of the question's topic terms (Query.topic) that the source holds."""
+    fact: FactBase | None = None
+    chunk: Chunk | None = None
+
+    def ref_model(self) -> SourceRef:
+        return SourceRef(
+            ref=self.ref,
+            kind=self.kind,
+            citations=list(self.ranges),
+            fact_id=self.fact.id if self.fact else None,
+            score=round(self.score, 3),
+        )
+
+    def prompt_view(self) -> dict[str, str]:
+        return {"ref": self.ref, "title": self.title, "body": self.body}
+
+
+_FIELDS_SKIPPED = {"id", "kind", "service", "summary", "citations", "origin", "verification"}
+
+
+def fact_text(fact: FactBase) -> str:
+    fields = fact.model_dump(exclude=_FIELDS_SKIPPED, exclude_none=True)
+    return " ".join([fact.summary, fact.service or "", *(str(v) for v in fields.values())])
+
+
+def _fact_names(fact: FactBase) -> set[str]:
+    if isinstance(fact, ConfigParameter):
+        return {_norm_name(fact.name)}
+    return set()
+
+
+def fact_body(fact: FactBase, knowledge: Knowledge) -> str:
+    fields = fact.model_dump(exclude=_FIELDS_SKIPPED, exclude_none=True)
+    detail = " · ".join(f"{k}: {v}" for k, v in fields.items() if v not in ([], ""))
+    out = [fact.summary]
+    if fact.service:
+        out.append(f"service: {fact.service}")
+    if detail:
+        out.append(detail)
+    for c in fact.citations:
+        per = knowledge.lines.get(c.path, {})
+        shown = [n for n in range(c.start_line, c.end_line + 1) if n in per][:MAX_FACT_LINES]
+        out.append(f"{c.path} lines {c.start_line}-{c.end_line}:")
+        if shown:
+            width = len(str(shown[-1]))
+            out.extend(f"{n:>{width}} | {per[n]}" for n in shown)
+    return "\n".join(out)
+
+
+def _index_hits(
+    knowledge: Knowledge, question: str, top_k: int, warnings: list[str]
+) -> dict[str, float]:
+    """Similarity (1 - cosine distance, two decimals so ties break the same everywhere)."""
+    if knowledge.index is None:
+        return {}
+    try:
+        hits = knowledge.index.query(question, n_results=top_k)
+    except IndexUnavailable as exc:
+        warnings.append(f"index not used: {exc}")
+        return {}
+    by_place = {(c.path, c.start_line, c.end_line): c.id for c in knowledge.chunks}
+    out: dict[str, float] = {}
+    for hit in hits:
+        cid = by_place.get((hit.path, hit.start_line, hit.end_line))
+        if cid is not None:
+            out[cid] = round(max(0.0, 1.0 - hit.distance), 2)
+    return out
+
+
+FACT_MIN = 0.35
+FACT_LEXICAL_MIN = 0.25
+"""A fact the question neither names nor asks about by service and kind must share this much."""
+EXCERPT_MIN = 0.3
+
+
+def retrieve(
+    knowledge: Knowledge,
+    question: str,
+    settings: AskSettings = AskSettings(),
+    warnings: list[str] | None = None,
+    *,
+    excerpt_budget: int | None = None,
+) -> list[Source]:
+    """The facts and excerpts to answer from, best first, within settings.context_tokens.
+
+    A fact that a question names (MAX_CONNECTIONS, --workers) outranks everything else;
+    then facts and chunks rank by the share of the question's words they hold, with a lift
+    for facts of the question's service and kind, and for chunks the index found close.
+    """
+    notes = warnings if warnings is not None else []
+    query = analyse(question, knowledge.services)
+    stats = knowledge.stats
+    ranked: list[tuple[float, int, str, int, Source]] = []
+    for fact in knowledge.facts:
+        held = set(terms(fact_text(fact)))
+        lexical = stats.coverage(set(query.terms), held)
+        exact = bool(query.names & _fact_names(fact))
+        score = (
+            lexical
+            + (1.0 if exact else 0.0)
+            + (0.25 if fact.service in query.services else 0.0)
+            + (0.25 if fact.fact_kind in query.intents else 0.0)
+        )
+        if query.services and fact.service not in query.services and not exact:
+            score /= 2  # the question names another service
+        named = fact.service in query.services and fact.fact_kind in query.intents
+        if score < FACT_MIN or not (exact or named or lexical >= FACT_LEXICAL_MIN):
+            continue
+        body = fact_body(fact, knowledge)
+        src = Source(
+            "",
+            "fact",
+            f"verified fact {fact.id}",
+            body,
+            tuple(fact.citations),
+            score,
+            lexical,
+            exact,
+            count_tokens(body),
+            stats.coverage(set(query.topic), held),
+            fact=fact,
+        )
+        ranked.append((-round(score, 3), 0, fact.id, 0, src))
+    similar = _index_hits(knowledge, question, settings.top_k, notes)
+    for chunk in knowledge.chunks:
+        if excerpt_budget is not None and chunk.tokens > excerpt_budget:
+            continue
+        held = set(terms(chunk.text))
+        lexical = stats.coverage(set(query.terms), held)
+        lowered = chunk.text.lower()
+        exact = any(re.search(rf"(?<![\w-]){re.escape(n)}(?!\w)", lowered) for n in query.names)
+        score = 0.6 * lexical + 0.6 * similar.get(chunk.id, 0.0) + (0.5 if exact else 0.0)
+        if score < EXCERPT_MIN:
+            continue
+        body = numbered(chunk.text, chunk.start_line)
+        src = Source(
+            "",
+            "excerpt",
+            f"excerpt {chunk.path} lines {chunk.start_line}-{chunk.end_line}",
+            body,
+            (Citation(path=chunk.path, start_line=chunk.start_line, end_line=chunk.end_line),),
+            score,
+            lexical,
+            exact,
+            count_tokens(body),
+            stats.coverage(set(query.topic), held),
+            chunk=chunk,
+        )
+        ranked.append((-round(score, 3), 1, chunk.path, chunk.start_line, src))
+    ranked.sort(key=lambda r: r[:4])
+    picked: list[Source] = []
+    used = 0
+    counts = {"fact": 0, "excerpt": 0}
+    limits = {"fact": MAX_FACTS, "excerpt": MAX_EXCERPTS}
+    for *_key, src in ranked:
+        if counts[src.kind] >= limits[src.kind] or used + src.tokens > settings.context_tokens:
+            continue
+        counts[src.kind] += 1
+        used += src.tokens
+        prefix = "F" if src.kind == "fact" else "E"
+        picked.append(replace(src, ref=f"{prefix}{counts[src.kind]}"))
+    return picked
+
+
+# ---------------------------------------------------------------------------------------
+# Gaps and refusals
+
+
+def find_gap(knowledge: Knowledge, question: str) -> Gap | None:
+    """The gap the question runs into: its category asked about, for its service or parameter."""
+    query = analyse(question, knowledge.services)
+    best: tuple[int, int, Gap] | None = None
+    rank = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
+    for gap in knowledge.document.gaps:
+        score = 0
+        if query.stems & GAP_INTENTS.get(gap.category, frozenset()):
+            score += 1
+        if gap.service and gap.service in query.services:
+            score += 1
+        key = gap.id.split(":", 3)[3] if gap.id.count(":") >= 3 else ""
+        if key and _norm_name(key) in query.names:
+            score += 2
+        if score >= 2 and (best is None or (score, -rank[gap.priority]) > best[:2]):
+            best = (score, -rank[gap.priority], gap)
+    return best[2] if best else None
+
+
+def _gap_sentence(gap: Gap | None) -> str:
+    if gap is None:
+        return ""
+    return f" Known gap ({gap.priority}): {gap.message} ({gap.id})."
+
+
+def refusal(knowledge: Knowledge, question: str, explanation: str = "", **fields: Any) -> AskResult:
+    gap = find_gap(knowledge, question)
+    text = NOT_DOCUMENTED + _gap_sentence(gap)
+    if explanation and explanation.strip() != NOT_DOCUMENTED:
+        text += "\n\n" + explanation.strip()
+    values: dict[str, Any] = {"confidence": "low", **fields}
+    return AskResult(
+        question=question,
+        answer=text,
+        not_found=True,
+        gap=GapRef(id=gap.id, priority=gap.priority, message=gap.message) if gap else None,
+        **values,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Without a model
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
+
+
+def _section_title(chunk: Chunk) -> str:
+    for line in chunk.text.split("\n"):
+        m = _HEADING.match(line)
+        if m:
+            return m.group(1).strip()
+    return f"{chunk.path}:{chunk.start_line}-{chunk.end_line}"
+
+
+def _commands(chunk: Chunk) -> list[Step]:
+    """The command lines of a documentation section's code blocks, each citing its own line."""
+    steps: list[Step] = []
+    fenced = False
+    for i, line in enumerate(chunk.text.split("\n")):
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        text = line.strip()
+        indented = line.startswith("    ") and not fenced and text and not text.startswith("-")
+        if (fenced or indented) and text and not text.startswith("#"):
+            n = chunk.start_line + i
+            steps.append(
+                Step(text=text, citation=Citation(path=chunk.path, start_line=n, end_line=n))
+            )
+    return steps[:MAX_STEPS]
+
+
+def _describe(fact: FactBase) -> str:
+    text = fact.summary
+    if isinstance(fact, ConfigParameter):
+        if (fact.min is not None or fact.max is not None) and "range" not in text:
+            lo = "" if fact.min is None else f"{fact.min:g}"
+            hi = "" if fact.max is None else f"{fact.max:g}"
+            text += f"; range {lo}–{hi} ({fact.range_source or 'declared'})"
+        if fact.allowed_values and "allowed" not in text:
+            text += f"; allowed values {', '.join(fact.allowed_values)}"
+    cites = ", ".join(str(c) for c in fact.citations)
+    return f"{text} ({cites})"
+
+
+DOC_MIN = 0.5
+STATIC_FACT_MIN = 0.5
+BY_SERVICE = frozenset({"dependency", "health_check", "validation_method"})
+"""Kinds a question asks about per service ("what must run before the worker")."""
+
+
+def _static_fact(fact: FactBase, source: Source, query: Query) -> bool:
+    """Whether a fact answers the question without a model to judge it.
+
+    Named by the question; or of the kind asked about, of the service asked about (if
+    any), and holding half the question's topic words (for the per-service kinds, being
+    that service's is enough).
+    """
+    if source.exact:
+        return True
+    if fact.fact_kind not in query.intents:
+        return False
+    if query.services and fact.service not in query.services:
+        return False
+    if isinstance(fact, ResourceRequirement):
+        asked = {r for r in RESOURCES if _stem(r) in query.stems}
+        if asked and fact.resource not in asked:
+            return False  # "how much memory": not the cpu fact
+    if fact.fact_kind in BY_SERVICE and fact.service in query.services:
+        return True
+    return source.topical >= STATIC_FACT_MIN
+
+
+RESOURCES = ("cpu", "memory", "disk", "gpu", "port", "volume")
+_COMMENT = re.compile(r"^\s*(#|//|--|;)\s?(.*)$")
+
+
+def comment_above(fact: FactBase, knowledge: Knowledge) -> list[Citation]:
+    """The comment lines right above where a fact is stated (a knob's own documentation)."""
+    found: list[Citation] = []
+    for c in fact.citations:
+        per = knowledge.lines.get(c.path, {})
+        first = c.start_line
+        while first - 1 in per and _COMMENT.match(per[first - 1]) and c.start_line - first < 5:
+            first -= 1
+        if first < c.start_line:
+            found.append(Citation(path=c.path, start_line=first, end_line=c.start_line - 1))
+    return found
+
+
+def _quote(knowledge: Knowledge, c: Citation) -> str:
+    per = knowledge.lines.get(c.path, {})
+    parts = []
+    for n in range(c.start_line, c.end_line + 1):
+        m = _COMMENT.match(per.get(n, ""))
+        parts.append(m.group(2).strip() if m else per.get(n, "").strip())
+    return " ".join(p for p in parts if p)
+
+
+def _has_range(fact: FactBase) -> bool:
+    return isinstance(fact, ConfigParameter) and (
+        fact.min is not None or fact.max is not None or bool(fact.allowed_values)
+    )
+
+
+def static_answer(
+    knowledge: Knowledge, question: str, found: Sequence[Source], **fields: Any
+) -> AskResult:
+    """The best matching verified facts and documentation section, quoted with citations.
+
+    Without a model nothing is paraphrased: fact summaries, a section's title and its own
+    command lines. A fact counts when the question names it, or asks about its kind for
+    its service (see _static_fact); a Markdown section when it holds half the question's
+    topic words or names what the question names. A named parameter whose verified fact
+    carries its range answers a range question alone; without a range or a section that
+    states one, the answer is "not documented" (with the gap, and the default it has).
+    """
+    query = analyse(question, knowledge.services)
+    facts = [s for s in found if s.fact is not None and _static_fact(s.fact, s, query)]
+    if any(s.exact for s in facts):
+        facts = [s for s in facts if s.exact]
+    docs = [
+        s
+        for s in found
+        if s.chunk is not None and s.chunk.kind == "markdown" and (s.topical >= DOC_MIN or s.exact)
+    ]
+    docs.sort(key=lambda s: -s.topical)
+    docs = docs[:1]
+    named = [s.fact for s in facts if s.exact and s.fact is not None]
+    comments = [c for f in named for c in comment_above(f, knowledge)]
+    if named and all(_has_range(f) for f in named):
+        docs = []  # the code's declared range is the answer; prose cannot widen it
+    elif query.wants_range and named and not docs and not comments:
+        cites = [c for f in named for c in f.citations]
+        known = " ".join(f"It is set: {_describe(f)}." for f in named)
+        return refusal(knowledge, question, known, citations=cites, **fields)
+    if not facts and not docs:
+        return refusal(knowledge, question, **fields)
+    lines: list[str] = []
+    if facts:
+        lines.append("From the verified facts:")
+        lines.extend(f"- {_describe(s.fact)}" for s in facts[:4] if s.fact is not None)
+    for c in comments:
+        lines.append(f'The code comments on it: "{_quote(knowledge, c)}" ({c}).')
+    for doc in docs:
+        if doc.chunk is not None:
+            title = _section_title(doc.chunk)
+            lines.append(
+                f'The repository\'s documentation covers it in "{title}" ({doc.ranges[0]}).'
+            )
+    steps = _commands(docs[0].chunk) if docs and docs[0].chunk and query.procedural else []
+    citations: dict[str, Citation] = {}
+    for s in [*facts[:4], *docs]:
+        for c in s.fact.citations if s.fact is not None else s.ranges:
+            citations.setdefault(str(c), c)
+    for c in comments:
+        citations.setdefault(str(c), c)
+    return AskResult(
+        question=question,
+        answer="\n".join(lines),
+        steps=steps,
+        citations=list(citations.values()),
+        confidence="medium" if named else "low",
+        not_found=False,
+        **fields,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# With a model
+
+
+def build_request(
+    question: str, sources: Sequence[Source], settings: AskSettings = AskSettings()
+) -> LlmRequest:
+    messages = render_messages(
+        PROMPT, question=question, sources=[s.prompt_view() for s in sources]
+    )
+    return LlmRequest(
+        prompt=PROMPT,
+        prompt_version=prompt_version(PROMPT),
+        messages=messages,
+        response_model=AskAnswer,
+        max_retries=settings.max_retries,
+        label=f"ask: {question[:60]}",
+    )
+
+
+def _inside(c: AnswerCitation, ranges: Sequence[Citation]) -> bool:
+    path = c.path.removeprefix("./")
+    return c.start_line <= c.end_line and any(
+        r.path == path and r.start_line <= c.start_line and c.end_line <= r.end_line for r in ranges
+    )
+
+
+def invalid_citations(answer: AskAnswer, sources: Sequence[Source]) -> list[AnswerCitation]:
+    """Citations (of the answer and its steps) that lie in no source the model was shown."""
+    ranges = [r for s in sources for r in s.ranges]
+    every = [*answer.citations, *(s.citation for s in answer.steps)]
+    return [c for c in every if not _inside(c, ranges)]
+
+
+def _label(c: AnswerCitation) -> str:
+    return f"{c.path}:{c.start_line}-{c.end_line}"
+
+
+def reask_request(
+    request: LlmRequest, answer: dict[str, Any], invalid: Sequence[AnswerCitation]
+) -> LlmRequest:
+    """The same question again, with the first answer and what was wrong with it."""
+    import json
+
+    fix = render_text("ask_fix.j2", invalid=[_label(c) for c in invalid], uncited=not invalid)
+    messages = (
+        *request.messages,
+        {"role": "assistant", "content": json.dumps(answer, sort_keys=True)},
+        {"role": "user", "content": fix},
+    )
+    return replace(request, messages=messages, label=f"{request.label} (re-ask)")
+
+
+def needs_reask(answer: AskAnswer, sources: Sequence[Source]) -> list[AnswerCitation] | None:
+    """Invalid citations, [] for an answer that cites nothing, None when it is fine."""
+    bad = invalid_citations(answer, sources)
+    if bad:
+        return bad
+    if not answer.not_found and not answer.citations and not answer.steps:
+        return []
+    return None
+
+
+def _to_citation(c: AnswerCitation) -> Citation:
+    return Citation(path=c.path.removeprefix("./"), start_line=c.start_line, end_line=c.end_line)
+
+
+@dataclass
+class AskSession:
+    """Answers questions about one repository with one provider (or none)."""
+
+    knowledge: Knowledge
+    provider: Provider | None = None
+    settings: AskSettings = AskSettings()
+    cache: ResponseCache | None = None
+    timeout: float = 60.0
+    record_dir: Path | None = None
+    excerpt_budget: int | None = None
+    clock: Clock = time.perf_counter
+
+    def ask(self, question: str) -> AskResult:
+        started = self.clock()
+        result = self._ask(question.strip())
+        return result.model_copy(update={"latency_s": round(self.clock() - started, 3)})
+
+    def _run(self, request: LlmRequest, usage: Usage) -> tuple[dict[str, Any] | None, str]:
+        assert self.provider is not None
+        runner = Runner(self.provider, cache=self.cache, concurrency=1, timeout=self.timeout)
+        outcome = runner.run([request])[0]
+        for name in ("llm_calls", "cache_hits", "prompt_tokens", "completion_tokens"):
+            setattr(usage, name, getattr(usage, name) + getattr(runner.stats.usage, name))
+        if outcome.completion is None:
+            return None, outcome.failure.error if outcome.failure else "no answer"
+        if self.record_dir is not None:
+            write_cassette(self.record_dir, request, outcome.completion, self.provider.name)
+        return outcome.completion.data, ""
+
+    def retrieve(self, question: str, warnings: list[str] | None = None) -> list[Source]:
+        return retrieve(
+            self.knowledge,
+            question.strip(),
+            self.settings,
+            warnings,
+            excerpt_budget=self.excerpt_budget,
+        )
+
+    def request(self, question: str, sources: Sequence[Source]) -> LlmRequest:
+        """What the model is asked (the authoring tool builds replay cassettes from it)."""
+        return build_request(question.strip(), sources, self.settings)
+
+    def _ask(self, question: str) -> AskResult:
+        warnings: list[str] = []
+        sources = self.retrieve(question, warnings)
+        common: dict[str, Any] = {"sources": [s.ref_model() for s in sources]}
+        if self.provider is None or self.provider.name == "none":
+            return static_answer(self.knowledge, question, sources, warnings=warnings, **common)
+        if not sources:
+            return refusal(self.knowledge, question, warnings=warnings, **common)
+        usage = Usage()
+        request = self.request(question, sources)
+        common.update(llm=self.provider.info(), prompt_version=request.prompt_version)
+        data, error = self._run(request, usage)
+        if data is None:
+            warnings.append(f"model call failed, answering from facts alone: {error}")
+            return static_answer(
+                self.knowledge,
+                question,
+                sources,
+                warnings=warnings,
+                model_failed=True,
+                usage=usage,
+                **common,
+            )
+        answer = AskAnswer.model_validate(data)
+        reasked = False
+        problem = needs_reask(answer, sources)
+        if problem is not None:
+            reasked = True
+            what = ", ".join(_label(c) for c in problem) or "no citation"
+            warnings.append(f"the model's answer cited {what}; asked again")
+            again, error = self._run(reask_request(request, data, problem), usage)
+            if again is None:
+                warnings.append(f"re-ask failed, keeping the first answer: {error}")
+            else:
+                answer = AskAnswer.model_validate(again)
+        return self._finish(question, answer, sources, warnings, reasked, usage, common)
+
+    def _finish(
+        self,
+        question: str,
+        answer: AskAnswer,
+        sources: Sequence[Source],
+        warnings: list[str],
+        reasked: bool,
+        usage: Usage,
+        common: dict[str, Any],
+    ) -> AskResult:
+        ranges = [r for s in sources for r in s.ranges]
+        removed = [_to_citation(c) for c in invalid_citations(answer, sources)]
+        if removed:
+            warnings.append(
+                "removed citations outside the sources the model was shown: "
+                + ", ".join(str(c) for c in removed)
+            )
+        citations = [_to_citation(c) for c in answer.citations if _inside(c, ranges)]
+        steps = [
+            Step(text=s.text, citation=_to_citation(s.citation))
+            for s in answer.steps
+            if _inside(s.citation, ranges)
+        ]
+        dropped = len(answer.steps) - len(steps)
+        if dropped:
+            warnings.append(f"dropped {dropped} step(s) whose citation was removed")
+        fields: dict[str, Any] = {
+            **common,
+            "mode": "llm",
+            "reasked": reasked,
+            "removed_citations": removed,
+            "usage": usage,
+            "warnings": warnings,
+        }
+        if answer.not_found:
+            if steps:
+                warnings.append("dropped the steps of an answer that says it found nothing")
+            return refusal(
+                self.knowledge,
+                question,
+                answer.answer,
+                citations=citations,
+                confidence=answer.confidence,
+                **fields,
+            )
+        if not citations and not steps:
+            warnings.append("the model's answer cites nothing it was shown, so it is not given")
+            return refusal(self.knowledge, question, **fields)
+        return AskResult(
+            question=question,
+            answer=answer.answer.strip(),
+            steps=steps,
+            citations=citations,
+            confidence=answer.confidence,
+            not_found=False,
+            **fields,
+        )
+
+
+def open_session(
+    repo: Path,
+    options: ExtractOptions,
+    settings: AskSettings = AskSettings(),
+    *,
+    notify: Notify | None = None,
+    knowledge: Knowledge | None = None,
+    provider: Provider | None = None,
+    clock: Clock = time.perf_counter,
+) -> AskSession:
+    """Knowledge (built if missing) and the provider named by options.llm."""
+    knowledge = knowledge or load_knowledge(repo, options, notify=notify)
+    if provider is None and options.llm != "none":
+        provider = get_provider(options.llm, options.provider_settings)
+    return AskSession(
+        knowledge,
+        provider,
+        settings,
+        cache=None if options.no_cache or provider is None else ResponseCache(options.cache_dir),
+        timeout=options.timeout,
+        record_dir=options.record_dir,
+        excerpt_budget=options.budget,
+        clock=clock,
+    )
+
+
+def answer_markdown(result: AskResult) -> str:
+    """The answer as Markdown for the terminal (templates/answer.md.j2)."""
+    from ddd_llm.render.renderer import environment
+
+    return environment().get_template("answer.md.j2").render(r=result)

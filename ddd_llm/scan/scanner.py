@@ -1,0 +1,309 @@
+"""Scan stage: walk a repository, honouring .gitignore, and keep the text files worth reading.
+
+Every file's text is redacted here, as it is read: no later stage (chunks, index, analyzers,
+prompts, artifacts) ever holds a secret's value. `redactions` says what was masked where.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pathspec
+
+from ddd_llm.errors import InputError
+from ddd_llm.models import Diagnostic, Skipped
+from ddd_llm.scan.redact import redact_text
+
+VENDORED_DIRS = frozenset(
+    {
+        "node_modules",
+        "vendor",
+        "third_party",
+        "bower_components",
+        ".venv",
+        "venv",
+        "env",
+        ".tox",
+        ".nox",
+        "site-packages",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".terraform",
+        ".gradle",
+        ".idea",
+        ".vscode",
+    }
+)
+"""Directories holding other people's code or tool caches: counted as skipped, never read."""
+
+ALWAYS_SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".ddd"})
+"""Version-control metadata and ddd-llm's own output: not part of the repository's content."""
+
+BINARY_SUFFIXES = frozenset(
+    ".png .jpg .jpeg .gif .bmp .ico .webp .pdf .zip .gz .tgz .bz2 .xz .7z .tar .jar .war .class "
+    ".so .dylib .dll .exe .o .a .pyc .pyo .whl .gguf .onnx .bin .woff .woff2 .ttf .otf .eot .mp3 "
+    ".mp4 .mov .avi .wav .sqlite .db .parquet .pkl .npy .npz .pt .h5".split()
+)
+MAX_FILE_BYTES = 1_000_000
+
+SECRET_FILE_SUFFIXES = frozenset({".pem", ".key", ".p12", ".pfx", ".jks", ".keystore"})
+SECRET_FILE_NAMES = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".netrc", ".pgpass"})
+TEMPLATE_ENV_SUFFIXES = (".example", ".sample", ".template", ".dist", ".tmpl", ".defaults")
+
+
+def holds_live_secrets(name: str) -> bool:
+    """`.env`, `.env.production`, private keys: files whose values are live credentials."""
+    lower = name.lower()
+    if lower in SECRET_FILE_NAMES or Path(lower).suffix in SECRET_FILE_SUFFIXES:
+        return True
+    if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
+        return not lower.endswith(TEMPLATE_ENV_SUFFIXES) and "example" not in lower
+    return False
+
+
+@dataclass(frozen=True)
+class ScannedFile:
+    path: str
+    """Repo-relative, forward slashes."""
+    text: str
+    """Decoded and redacted: secrets are `[REDACTED]`, the lines are those of the file."""
+    sha256: str
+    """Of the bytes on disk."""
+    size: int
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """A secret masked in a scanned file: where, and which detector found it (never the value)."""
+
+    path: str
+    line: int
+    kind: str
+    end_line: int
+
+
+@dataclass
+class ScanResult:
+    root: Path
+    files: list[ScannedFile] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    redactions: list[Redaction] = field(default_factory=list)
+
+    def skip(self, path: str, reason: str) -> None:
+        self.skipped.append(Skipped(path=path, reason=reason))
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_ignore(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+@dataclass
+class _IgnoreRules:
+    """The .gitignore files met on the way down, each applied relative to its own directory."""
+
+    specs: list[tuple[str, pathspec.PathSpec[Any]]] = field(default_factory=list)
+
+    def with_dir(self, rel_dir: str, directory: Path) -> _IgnoreRules:
+        lines = _read_ignore(directory / ".gitignore")
+        if rel_dir == "":
+            lines += _read_ignore(directory / ".git" / "info" / "exclude")
+        if not lines:
+            return self
+        spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+        return _IgnoreRules([*self.specs, (rel_dir, spec)])
+
+    def ignored(self, rel_path: str, is_dir: bool) -> bool:
+        result = False
+        for base, spec in self.specs:
+            if base and not rel_path.startswith(base + "/"):
+                continue
+            sub = rel_path[len(base) + 1 :] if base else rel_path
+            if is_dir:
+                sub += "/"
+            # Later (deeper) files override earlier ones, as git does.
+            verdict = spec.check_file(sub).include
+            if verdict is not None:
+                result = verdict
+        return result
+
+
+def _decode(data: bytes, rel: str, result: ScanResult) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        result.warnings.append(
+            Diagnostic(
+                path=rel,
+                line=line,
+                message="not valid UTF-8; undecodable bytes replaced with U+FFFD",
+                source="scan",
+            )
+        )
+        return data.decode("utf-8", errors="replace")
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    if not head:
+        return False
+    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return control / len(head) > 0.10
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(rel: str) -> str:
+    """A path with undecodable bytes (surrogate escapes) shown as U+FFFD."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _walk(root: Path, result: ScanResult) -> Iterator[tuple[str, Path]]:
+    stack: list[tuple[str, Path, _IgnoreRules]] = [("", root, _IgnoreRules().with_dir("", root))]
+    while stack:
+        rel_dir, directory, rules = stack.pop()
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            result.skip(rel_dir or ".", f"directory not readable: {exc.strerror or exc}")
+            continue
+        subdirs: list[tuple[str, Path, _IgnoreRules]] = []
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if not _utf8(entry.name):
+                # Such a name cannot go into facts.json, a citation or the index as it is.
+                result.skip(_shown(rel), "file name is not valid UTF-8 (rename it to read it)")
+                continue
+            try:
+                if entry.is_symlink():
+                    # Never followed: it may point outside the repository, nowhere, or in a loop.
+                    result.skip(rel, "symlink (not followed)")
+                    continue
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError as exc:
+                result.skip(rel, f"not readable: {exc.strerror or exc}")
+                continue
+            if is_dir:
+                if entry.name in ALWAYS_SKIP_DIRS:
+                    continue
+                if rules.ignored(rel, is_dir=True):
+                    result.skip(rel + "/", "ignored by .gitignore")
+                    continue
+                if entry.name in VENDORED_DIRS:
+                    result.skip(rel + "/", "vendored or generated directory")
+                    continue
+                path = Path(entry.path)
+                subdirs.append((rel, path, rules.with_dir(rel, path)))
+                continue
+            if rules.ignored(rel, is_dir=False):
+                result.skip(rel, "ignored by .gitignore")
+                continue
+            yield rel, Path(entry.path)
+        stack.extend(reversed(subdirs))
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+"""Non-blocking so a file swapped for a FIFO after the stat cannot hang the open; no-follow so
+one swapped for a symlink is not followed."""
+
+
+def _read(path: Path, max_bytes: int) -> bytes | str:
+    """The file's bytes, or why they were not read; never more than `max_bytes` + 1 bytes."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        return f"not readable: {exc.strerror or exc}"
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return "not a regular file (FIFO, socket or device)"
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return f"not readable: {exc.strerror or exc}"
+    if len(data) > max_bytes:
+        return f"larger than {max_bytes} bytes (grew while being read)"
+    return data
+
+
+def scan(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
+    """Every readable text file under `root`, with a reason for each file left out."""
+    if not root.exists():
+        raise InputError(
+            f"repository path {root} does not exist", path=str(root), hint="check the path"
+        )
+    if not root.is_dir():
+        raise InputError(
+            f"repository path {root} is not a directory",
+            path=str(root),
+            hint="point ddd-llm at the repository's top folder",
+        )
+    result = ScanResult(root=root)
+    for rel, path in _walk(root, result):
+        try:
+            st = path.stat()
+        except OSError as exc:
+            result.skip(rel, f"not readable: {exc.strerror or exc}")
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            # A FIFO, socket or device: reading it could block forever or never end.
+            result.skip(rel, "not a regular file (FIFO, socket or device)")
+            continue
+        if holds_live_secrets(path.name):
+            result.skip(rel, "may hold live secrets (not read; use a .env.example for docs)")
+            continue
+        if path.suffix.lower() in BINARY_SUFFIXES:
+            result.skip(rel, "binary file type")
+            continue
+        if st.st_size > max_bytes:
+            result.skip(rel, f"larger than {max_bytes} bytes ({st.st_size})")
+            continue
+        data = _read(path, max_bytes)
+        if isinstance(data, str):
+            result.skip(rel, data)
+            continue
+        if _looks_binary(data):
+            result.skip(rel, "binary content")
+            continue
+        redacted = redact_text(_decode(data, rel, result), rel)
+        result.redactions.extend(
+            Redaction(rel, f.line, f.kind, f.end_line or f.line) for f in redacted.findings
+        )
+        result.files.append(
+            ScannedFile(path=rel, text=redacted.text, sha256=content_hash(data), size=len(data))
+        )
+    if not result.files:
+        result.warnings.append(
+            Diagnostic(
+                path=".",
+                message=(
+                    f"no readable text files in {root} ({len(result.skipped)} skipped): "
+                    "nothing to document; check the path, and see the skipped files with -v"
+                ),
+                source="scan",
+            )
+        )
+    return result
