@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 SHARED  ?= $(abspath ../shared)
 export DDD_LLM_ONNX_DIR ?= $(SHARED)/models/all-MiniLM-L6-v2/onnx
 
-.PHONY: install demo test lint clean mermaid browser lock rebuild-llama
+.PHONY: install demo test test-fast lint clean mermaid browser lock rebuild-llama
 
 LOCK    := requirements/lock.txt
 UV      := uv==0.13.9
@@ -53,9 +53,16 @@ demo: install
 	  --max-chunks 1 --no-prose
 	@echo "open demo-output/runbook-daily.md and demo-output/facts.json"
 
+# Everything: tests/unit (in memory), tests/e2e (CLI runs on fixtures, the local model included),
+# tests/integration (real servers: chroma, llama.cpp, Ray, Chromium, Node). CI runs this.
 test: install mermaid browser
 	$(VENV)/bin/pytest -q
 
+# The unit tier alone: no model, no network, no embedding; under a minute on 2 cores.
+test-fast: install
+	$(VENV)/bin/pytest -q tests/unit
+
+# ruff and mypy --strict (CI runs this too, before the tests).
 lint: install
 	$(VENV)/bin/ruff check ddd_llm tests benchmarks
 	$(VENV)/bin/ruff format --check ddd_llm tests benchmarks

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
 FIXTURES = REPO / "fixtures"
 SHARED = Path(os.environ.get("DDD_LLM_SHARED", REPO.parent / "shared"))
 ONNX_DIR = SHARED / "models" / "all-MiniLM-L6-v2" / "onnx"

@@ -13,9 +13,10 @@ from ddd_llm.extract.llm_extract import Planned
 from ddd_llm.llm import local_available
 from ddd_llm.models import Fact, FactsDocument
 from ddd_llm.pipeline import ExtractOptions, extract
+from tests.conftest import REPO
 from tests.planted import replay_options, scripted_cassettes
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 REPO = ROOT / "fixtures" / "injection"
 MARKERS = re.compile(
     r"ignore previous instructions|999999|no health check|depends on mongo|default as 0|"

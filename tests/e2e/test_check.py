@@ -14,10 +14,10 @@ from ddd_llm.cli.app import app
 from ddd_llm.fingerprint import current_fingerprint, fingerprint, up_to_date
 from ddd_llm.models import FactsDocument
 from ddd_llm.pipeline import ExtractOptions
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, TESTS
 
 runner = CliRunner()
-SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
+SCHEMA = TESTS / "data" / "sarif-schema-2.1.0.json"
 STATIC = ["--llm", "none", "--no-index"]
 
 

@@ -9,9 +9,10 @@ import pytest
 
 from ddd_llm.models import FactBase, FactsDocument
 from ddd_llm.pipeline import extract
+from tests.conftest import REPO
 from tests.planted import Plant, plant_cassettes, replay_options
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 FIXTURES = ("compose-shop", "k8s-payments", "vm-telemetry")
 
 

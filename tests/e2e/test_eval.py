@@ -30,8 +30,8 @@ from ddd_llm.evals.harness import (
 from ddd_llm.llm import ProviderSettings, prompting
 from ddd_llm.pipeline import ExtractOptions
 from tests.conftest import ONNX_DIR, REPO
+from tests.e2e.test_llm_faults import answer
 from tests.fake_openai import FakeOpenAI, Reply, tool_call_body, tool_name, user_text
-from tests.test_llm_faults import answer
 
 runner = CliRunner()
 SUITE = REPO / "evals" / "suite.yaml"

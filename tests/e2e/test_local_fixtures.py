@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from ddd_llm.llm import local_available
+from tests.conftest import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 FIXTURES = sorted(p.name for p in (ROOT / "fixtures").iterdir() if p.is_dir())
 
 pytestmark = [
