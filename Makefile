@@ -27,7 +27,7 @@ $(VENV)/.installed: pyproject.toml $(LOCK) scripts/llama-wheel.sh
 
 install: $(VENV)/.installed
 
-# Mermaid's own parser (Node.js + jsdom) checks escalation.md's flowcharts in tests/test_mermaid.py;
+# Mermaid's own parser (Node.js + jsdom) checks escalation.md's flowcharts in tests/integration/test_mermaid.py;
 # without npm the test skips and says why.
 MERMAID := tests/mermaid/node_modules/.package-lock.json
 $(MERMAID): tests/mermaid/package.json tests/mermaid/package-lock.json
@@ -36,7 +36,7 @@ $(MERMAID): tests/mermaid/package.json tests/mermaid/package-lock.json
 
 mermaid: $(MERMAID)
 
-# Headless Chromium opens the eval HTML report in tests/test_eval.py; installed from Debian's
+# Headless Chromium opens the eval HTML report in tests/e2e/test_eval.py; installed from Debian's
 # package where we may (root with apt-get), else that one test skips and says why.
 browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \

@@ -19,23 +19,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from ddd_llm import __version__
+from ddd_llm.config import FACTS_FILE, ExtractOptions, output_dir
+from ddd_llm.llm import capabilities
 from ddd_llm.models import FactsDocument
+from ddd_llm.render.renderer import ARTIFACTS
 from ddd_llm.resources import data_dir
 from ddd_llm.scan.scanner import scan
 
-if TYPE_CHECKING:
-    from ddd_llm.pipeline import ExtractOptions
-
 FINGERPRINT_VERSION = 1
 """Bumped when the recipe below changes, so old fingerprints never match by accident."""
-FACTS_FILE = "facts.json"
 MODEL_ENVIRONMENT = ("DDD_LLM_MODEL", "OPENAI_BASE_URL")
 """Environment variables that choose the model when options do not (openai provider)."""
 
@@ -103,7 +102,7 @@ def run_settings(repo: Path, options: ExtractOptions, commit: str | None) -> dic
         "llm": options.llm,
         "max_file_bytes": options.max_file_bytes,
     }
-    if options.llm != "none":
+    if capabilities(options.llm).answers_questions:
         # Only a run that asks a model depends on which model, how, and about what.
         ps = options.provider_settings
         settings.update(
@@ -137,6 +136,24 @@ def _file_identity(path: str | None) -> str | None:
     return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
+def git_commit(root: Path) -> str | None:
+    """The repository's HEAD commit, or None outside git (or when git is missing)."""
+    if not (root / ".git").exists():
+        return None
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    sha = done.stdout.strip()
+    return sha if done.returncode == 0 and len(sha) == 40 else None
+
+
 def run_fingerprint(
     repo: Path, options: ExtractOptions, files: Iterable[tuple[str, str]], commit: str | None
 ) -> str:
@@ -146,8 +163,6 @@ def run_fingerprint(
 
 def current_fingerprint(repo: Path, options: ExtractOptions) -> str:
     """The fingerprint a run would get now: scans the repository, embeds and asks nothing."""
-    from ddd_llm.pipeline import git_commit  # pipeline imports this module
-
     scanned = scan(Path(repo), max_bytes=options.max_file_bytes)
     files = [(f.path, f.text) for f in scanned.files]
     return run_fingerprint(repo, options, files, git_commit(Path(repo)))
@@ -171,9 +186,7 @@ def reusable_run(
 
 def up_to_date(repo: Path, options: ExtractOptions) -> FactsDocument | None:
     """The previous run's document when nothing that decides its output has changed."""
-    from ddd_llm.render.renderer import ARTIFACTS
-
-    out_dir = options.out_dir or Path(repo) / ".ddd"
+    out_dir = output_dir(repo, options)
     if not (out_dir / FACTS_FILE).is_file() or not Path(repo).is_dir():
         return None
     return reusable_run(out_dir, current_fingerprint(repo, options), ARTIFACTS)

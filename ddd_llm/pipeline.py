@@ -3,36 +3,50 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ddd_llm import __version__
 from ddd_llm.assess.assessor import find_gaps, item_scores, plain_secrets, scores
 from ddd_llm.assess.order import StartOrder, start_order
 from ddd_llm.atomic import atomic_write
 from ddd_llm.chunk.chunker import Chunk, chunk_file
+from ddd_llm.config import (
+    FACTS_FILE,
+    ExtractOptions,
+    build_cache,
+    build_provider,
+    build_runner,
+    output_dir,
+)
 from ddd_llm.errors import ConfigError, IndexUnavailable, InputError, LlmError
 from ddd_llm.evidence import SourceFile, analyze_files
 from ddd_llm.evidence.owners import find_owners
 from ddd_llm.evidence.services import ServiceResolver, merge_services
+from ddd_llm.extract import prose
 from ddd_llm.extract.llm_extract import ExtractPlan, plan, run_plan
-from ddd_llm.fingerprint import run_fingerprint
-from ddd_llm.index.store import ChunkIndex, load_embedding_function, open_shared, persistent_client
-from ddd_llm.llm import Provider, ProviderSettings, get_provider
+from ddd_llm.extract.prose import ModelIntros
+from ddd_llm.fingerprint import git_commit, run_fingerprint
+from ddd_llm.index.store import (
+    ChunkIndex,
+    http_client,
+    load_embedding_function,
+    open_shared,
+    persistent_client,
+)
+from ddd_llm.llm import Provider, capabilities
+from ddd_llm.llm.batch_api import run_batch
 from ddd_llm.llm.cache import ResponseCache
-from ddd_llm.llm.runner import Runner
+from ddd_llm.lock import hold_all
 from ddd_llm.merge.merger import merge_facts
 from ddd_llm.merge.resolve import resolve_placeholders
 from ddd_llm.models import (
-    FACT_KINDS,
     Diagnostic,
     FactBase,
-    FactKind,
     FactsDocument,
     IndexStats,
     LlmFailure,
@@ -45,13 +59,10 @@ from ddd_llm.models import (
 from ddd_llm.render.renderer import render_all
 from ddd_llm.scan.redact import mark_redacted
 from ddd_llm.scan.repotext import RepoText
-from ddd_llm.scan.scanner import MAX_FILE_BYTES, ScanResult, scan
+from ddd_llm.scan.scanner import ScanResult, scan
 from ddd_llm.verify.verifier import verify
 
-if TYPE_CHECKING:
-    from ddd_llm.extract.prose import ModelIntros
-
-FACTS_FILE = "facts.json"
+__all__ = ["FACTS_FILE", "ExtractOptions", "ExtractResult", "extract", "git_commit"]
 Clock = Callable[[], datetime]
 Notify = Callable[[str], None]
 
@@ -61,62 +72,11 @@ def utc_now() -> datetime:
 
 
 @dataclass
-class ExtractOptions:
-    out_dir: Path | None = None
-    index_dir: Path | None = None
-    llm: str = "none"
-    provider_settings: ProviderSettings = field(default_factory=ProviderSettings)
-    max_file_bytes: int = MAX_FILE_BYTES
-    index: bool = True
-    kinds: tuple[FactKind, ...] = FACT_KINDS
-    top_k: int = 4
-    budget: int = 1500
-    max_retries: int = 2
-    concurrency: int = 8
-    timeout: float = 60.0
-    cache_dir: Path | None = None
-    no_cache: bool = False
-    record_dir: Path | None = None
-    max_chunks_per_kind: int | None = None
-    transient_attempts: int = 4
-    backoff: float = 1.0
-    """Overrides the provider's own default (the local model asks about 3 per kind)."""
-    chroma_url: str | None = None
-    """A shared chroma server (http://HOST:PORT) instead of an index folder per repository."""
-    repo_name: str | None = None
-    """The repository's name on a shared chroma server (default: its folder's name)."""
-    batch_api: bool = False
-    """Send the model requests through the OpenAI Batch API, direct calls for what it rejects."""
-    batch_poll: float = 30.0
-    """Seconds between the first Batch API status polls (then backing off)."""
-    prose: bool = True
-    """The model writes runbook section introductions (the eval harness, scoring facts only,
-    turns it off: on the local model it takes longer than the extraction)."""
-
-
-@dataclass
 class ExtractResult:
     document: FactsDocument
     out_dir: Path
     artifacts: list[Path] = field(default_factory=list)
     order: StartOrder = field(default_factory=StartOrder)
-
-
-def git_commit(root: Path) -> str | None:
-    if not (root / ".git").exists():
-        return None
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    sha = done.stdout.strip()
-    return sha if done.returncode == 0 and len(sha) == 40 else None
 
 
 def _directories(paths: list[str]) -> set[str]:
@@ -158,8 +118,6 @@ def build_shared_index(
     now: str = "",
 ) -> tuple[ChunkIndex | None, IndexStats]:
     """As build_index, on a shared chroma server: one collection per repository and commit."""
-    from ddd_llm.index.store import http_client
-
     try:
         index, seed = open_shared(http_client(url), repo, commit, embedding_loader(), now)
         stats = index.sync(chunks, seed=seed)
@@ -205,7 +163,7 @@ def prepare(
         f"redacted {len(scanned.redactions)} secrets "
         f"in {len({r.path for r in scanned.redactions})} files"
     )
-    out_dir = options.out_dir or root / ".ddd"
+    out_dir = output_dir(root, options)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -288,11 +246,9 @@ def plan_llm(prepared: Prepared, options: ExtractOptions, provider: Provider) ->
 
 def run_locks(repo: Path, options: ExtractOptions) -> AbstractContextManager[None]:
     """Locks on the folders a run writes: its output folder, and an index folder kept elsewhere."""
-    from ddd_llm.lock import hold_all
-
     if options.out_dir is None and not Path(repo).is_dir():
         return nullcontext()  # prepare() says what is wrong with the path
-    folders = [(options.out_dir or Path(repo) / ".ddd", "output folder")]
+    folders = [(output_dir(repo, options), "output folder")]
     if options.index and not options.chroma_url and options.index_dir is not None:
         folders.append((options.index_dir, "index folder"))
     return hold_all(folders)
@@ -302,7 +258,7 @@ def dry_run(repo: Path, options: ExtractOptions, **kwargs: Any) -> tuple[Extract
     """The calls an extract would make (and the model it would use), calling nothing."""
     with run_locks(repo, options):  # the index is still brought up to date
         prepared = prepare(repo, options, **kwargs)
-    provider = get_provider(options.llm, options.provider_settings)
+    provider = build_provider(options)
     return plan_llm(prepared, options, provider), provider.model
 
 
@@ -330,7 +286,7 @@ def extract_unlocked(
     """extract() for a caller that holds the locks itself."""
     options = options or ExtractOptions()
     say = notify or (lambda _msg: None)
-    provider = get_provider(options.llm, options.provider_settings)
+    provider = build_provider(options)
     prepared = prepare(
         repo,
         options,
@@ -344,22 +300,15 @@ def extract_unlocked(
     usage = Usage()
     failures: list[LlmFailure] = []
     prompt_versions: dict[str, str] = {}
-    if options.llm != "none":
+    asks = capabilities(options.llm).answers_questions
+    if asks:
         extract_plan = plan_llm(prepared, options, provider)
         say(f"asking {provider.name} ({provider.model}): {len(extract_plan.calls)} requests")
-        cache = None if options.no_cache else ResponseCache(options.cache_dir)
+        cache = build_cache(options)
         batched = Usage()
         if options.batch_api:
             batched = _through_batch_api(extract_plan, options, cache, prepared, say)
-        runner = Runner(
-            provider,
-            cache=cache,
-            concurrency=options.concurrency,
-            timeout=options.timeout,
-            transient_attempts=options.transient_attempts,
-            backoff=options.backoff,
-            progress=progress,
-        )
+        runner = build_runner(options, provider, cache=cache, progress=progress)
         result = run_plan(extract_plan, runner, prepared.resolver, warnings, options.record_dir)
         llm_facts = result.facts
         usage = runner.stats.usage
@@ -404,9 +353,7 @@ def extract_unlocked(
     gaps = [*found, *verified.gaps]
     commit = git_commit(root)
     intro_writer: ModelIntros | None = None
-    if options.llm != "none" and options.prose:
-        from ddd_llm.extract import prose
-
+    if asks and options.prose:
         intro_writer = prose.intro_writer(options, str(repo))
         prompt_versions = {**prompt_versions, prose.PROMPT: prose.prompt_version()}
     document = FactsDocument(
@@ -452,9 +399,7 @@ def _through_batch_api(
 ) -> Usage:
     """Answer the plan through the OpenAI Batch API into the response cache; the runner then
     finds them there and calls the model directly only for what the batch did not answer."""
-    from ddd_llm.llm.batch_api import run_batch
-
-    if options.llm != "openai" or cache is None:
+    if not capabilities(options.llm).batches or cache is None:
         raise ConfigError(
             "--batch-api needs --llm openai and the response cache",
             hint="pass --llm openai and drop --no-cache (use --cache-dir for a fresh cache)",

@@ -27,8 +27,9 @@ from pydantic import Field
 from ddd_llm.chunk.chunker import Chunk
 from ddd_llm.chunk.tokens import count_tokens
 from ddd_llm.errors import IndexUnavailable
+from ddd_llm.fact_fields import own_fields
 from ddd_llm.index.store import ChunkIndex, load_embedding_function, persistent_client
-from ddd_llm.llm import LlmRequest, Provider, get_provider
+from ddd_llm.llm import LlmRequest, Provider
 from ddd_llm.llm.cache import ResponseCache
 from ddd_llm.llm.prompting import numbered, prompt_version, render_messages, render_text
 from ddd_llm.llm.replay import write_cassette
@@ -182,9 +183,11 @@ def load_knowledge(
     A missing facts.json is built with static evidence only (`--llm none`): fast, and the
     same on every machine. Run `ddd-llm extract --llm …` first for model-extracted facts.
     """
+    from ddd_llm.config import output_dir  # (ask.py's import block belongs to retrieval work)
+
     say = notify or (lambda _msg: None)
     root = Path(repo)
-    out_dir = options.out_dir or root / ".ddd"
+    out_dir = output_dir(root, options)
     facts_path = out_dir / FACTS_FILE
     notes: list[str] = []
     with run_locks(root, options):
@@ -401,11 +404,8 @@ class Source:
         return {"ref": self.ref, "title": self.title, "body": self.body}
 
 
-_FIELDS_SKIPPED = {"id", "kind", "service", "summary", "citations", "origin", "verification"}
-
-
 def fact_text(fact: FactBase) -> str:
-    fields = fact.model_dump(exclude=_FIELDS_SKIPPED, exclude_none=True)
+    fields = own_fields(fact)
     return " ".join([fact.summary, fact.service or "", *(str(v) for v in fields.values())])
 
 
@@ -416,7 +416,7 @@ def _fact_names(fact: FactBase) -> set[str]:
 
 
 def fact_body(fact: FactBase, knowledge: Knowledge) -> str:
-    fields = fact.model_dump(exclude=_FIELDS_SKIPPED, exclude_none=True)
+    fields = own_fields(fact)
     detail = " · ".join(f"{k}: {v}" for k, v in fields.items() if v not in ([], ""))
     out = [fact.summary]
     if fact.service:
@@ -978,14 +978,17 @@ def open_session(
     clock: Clock = time.perf_counter,
 ) -> AskSession:
     """Knowledge (built if missing) and the provider named by options.llm."""
+    from ddd_llm.config import build_cache, build_provider  # (see load_knowledge)
+    from ddd_llm.llm import capabilities
+
+    if provider is None and capabilities(options.llm).answers_questions:
+        provider = build_provider(options)  # before any scan: a bad setting fails at once
     knowledge = knowledge or load_knowledge(repo, options, notify=notify)
-    if provider is None and options.llm != "none":
-        provider = get_provider(options.llm, options.provider_settings)
     return AskSession(
         knowledge,
         provider,
         settings,
-        cache=None if options.no_cache or provider is None else ResponseCache(options.cache_dir),
+        cache=None if provider is None else build_cache(options),
         timeout=options.timeout,
         record_dir=options.record_dir,
         excerpt_budget=options.budget,

@@ -27,19 +27,21 @@ from dataclasses import dataclass, field, replace
 from hashlib import sha256
 from pathlib import Path
 from queue import Empty
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ddd_llm.apps.summary import BatchSummary, RepoRun, build_summary, write_summary
 from ddd_llm.atomic import atomic_write
+from ddd_llm.config import Executor, ExtractOptions
 from ddd_llm.errors import DddError, InputError
+from ddd_llm.extract import prose
 from ddd_llm.fingerprint import up_to_date
-from ddd_llm.index.store import EMBED_THREADS_ENV
+from ddd_llm.index.store import EMBED_THREADS_ENV, http_client
 from ddd_llm.lock import hold
+from ddd_llm.models import FactsDocument
+from ddd_llm.pipeline import extract
+from ddd_llm.render.renderer import ARTIFACTS, link_base, render_texts
 
-if TYPE_CHECKING:
-    from ddd_llm.pipeline import ExtractOptions
-
-EXECUTORS = ("local", "ray")
+EXECUTORS = tuple(e.value for e in Executor)
 DEFAULT_OUT = Path("ddd-out")
 """Where a batch writes when --out is not given: ./ddd-out/<repository>/."""
 QUIET_LOGGERS = ("instructor", "httpx", "openai", "chromadb")
@@ -65,7 +67,7 @@ class Event:
 
 
 OnEvent = Callable[[Event], None]
-Job = tuple[Target, "ExtractOptions"]
+Job = tuple[Target, ExtractOptions]
 
 
 @dataclass
@@ -177,8 +179,6 @@ def repo_options(options: ExtractOptions, target: Target, batch: BatchOptions) -
 
 def extract_one(target: Target, options: ExtractOptions, emit: OnEvent) -> RepoResult:
     """One repository; any failure is its result, never the end of the batch."""
-    from ddd_llm.pipeline import extract
-
     started = time.perf_counter()
     emit(Event(target.name, "start"))
     try:
@@ -211,8 +211,6 @@ def run_batch(
     out = batch.out.absolute()
     with hold(out, "batch output folder"):
         if options.index and options.chroma_url:
-            from ddd_llm.index.store import http_client
-
             http_client(options.chroma_url)  # an unreachable shared index stops the run here
         runs: dict[str, RepoRun] = {}
         todo: list[Job] = []
@@ -382,15 +380,8 @@ def _artifacts_for(facts: bytes, options: ExtractOptions, final_dir: Path) -> di
     """The artifacts as `extract` renders them, with links relative to `final_dir` (where the
     driver writes them) instead of the task's scratch folder. The model-written section
     intros come from the response cache the extraction just filled."""
-    from ddd_llm.models import FactsDocument
-    from ddd_llm.render.renderer import ARTIFACTS, link_base, render_texts
-
     doc = FactsDocument.model_validate_json(facts)
-    writer = None
-    if options.llm != "none":
-        from ddd_llm.extract import prose
-
-        writer = prose.intro_writer(options, doc.repo.root)
+    writer = prose.intro_writer(options, doc.repo.root)
     texts = render_texts(doc, link_base(doc.repo.root, final_dir), writer)
     return {name: texts[name] for name in ARTIFACTS}
 

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ddd_llm.assess.assessor import PRIORITY_RANK, sort_gaps
+from ddd_llm.config import ExtractOptions, ReportFormat, output_dir
 from ddd_llm.fingerprint import up_to_date
 from ddd_llm.models import FactsDocument
-from ddd_llm.pipeline import ExtractOptions, ExtractResult, Notify, extract
+from ddd_llm.pipeline import ExtractResult, Notify, extract
 from ddd_llm.render.sarif import to_sarif
 
 Format = Literal["text", "json", "sarif"]
-FORMATS: tuple[Format, ...] = ("text", "json", "sarif")
+FORMATS: tuple[str, ...] = tuple(f.value for f in ReportFormat)
 
 
 @dataclass
@@ -68,7 +69,7 @@ def run_check(
 ) -> CheckResult:
     """Judge the run in the output folder, extracting first unless it is up to date."""
     say = notify or (lambda _msg: None)
-    out_dir = options.out_dir or Path(repo) / ".ddd"
+    out_dir = output_dir(repo, options)
     doc = up_to_date(Path(repo), options)
     reused = doc is not None
     if doc is None:

@@ -1,20 +1,53 @@
-"""Command-line interface: parse arguments, call one library function, render the result."""
+"""Command-line interface: parse arguments, call one library function, render the result.
+
+The extraction options are declared once, in ddd_llm.config.Settings; `extraction_options`
+(ddd_llm/cli/options.py) adds them to each command. A DddError becomes its exit code in
+one place: `Command.invoke`.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import sys
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ddd_llm import __version__
-from ddd_llm.errors import DddError
-
-if TYPE_CHECKING:
-    from ddd_llm.pipeline import ExtractOptions
+from ddd_llm.apps.ask import DEFAULT_CONTEXT_TOKENS, DEFAULT_TOP_K
+from ddd_llm.cli.console import (
+    batch_progress,
+    err,
+    print_answer,
+    print_batch_summary,
+    print_eval,
+    print_one_line,
+    print_plan,
+    print_report,
+    print_secrets_report,
+    progress_bar,
+    prompt_loop,
+)
+from ddd_llm.cli.options import (
+    Command,
+    GivenOptions,
+    choice_parser,
+    choices,
+    extraction_options,
+    resolve,
+)
+from ddd_llm.config import (
+    Executor,
+    ExtractOptions,
+    ReportFormat,
+    Settings,
+    build_provider,
+)
+from ddd_llm.errors import ConfigError
+from ddd_llm.llm import capabilities
+from ddd_llm.scan.scanner import MAX_FILE_BYTES
 
 app = typer.Typer(
     name="ddd-llm",
@@ -28,225 +61,111 @@ EXIT_CODES = """Exit codes: 0 success · 1 check failed · 2 bad input or config
 3 a run failure (index, model) · 4 another run holds the lock."""
 
 
-def _fail(error: DddError) -> typer.Exit:
-    from ddd_llm.cli.console import err
-
-    if os.environ.get("DDD_LLM_DEBUG") == "1":
-        import traceback
-
-        traceback.print_exception(error, file=sys.stderr)
-    err.print(f"error: {error}", markup=False, highlight=False, style="red", soft_wrap=True)
-    return typer.Exit(error.exit_code)
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ddd-llm {__version__}")
+        raise typer.Exit()
 
 
-LlmOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--llm",
-        help="LLM provider: openai, local, replay or none. Default: openai when OPENAI_API_KEY "
-        "is set, else local when installed, else none.",
-    ),
-]
-# The extraction options, shared by every command that runs or reuses an extraction.
-OutOpt = Annotated[
-    Path | None, typer.Option("--out", "-o", help="output folder (default PATH/.ddd)")
-]
-ModelOpt = Annotated[str | None, typer.Option("--model", help="model name")]
-BaseUrlOpt = Annotated[
-    str | None,
-    typer.Option("--base-url", help="OpenAI-compatible server (or OPENAI_BASE_URL)"),
-]
-ModeOpt = Annotated[str, typer.Option("--mode", help="instructor mode: tools, json_schema or json")]
-ModelPathOpt = Annotated[
-    Path | None, typer.Option("--model-path", help="GGUF file for --llm local")
-]
-CassettesOpt = Annotated[
-    Path | None, typer.Option("--cassettes", help="recorded responses for --llm replay")
-]
-RecordOpt = Annotated[
-    Path | None, typer.Option("--record", help="write cassettes of every answer here")
-]
-ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", min=1, max=256)]
-MaxTokensOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--max-tokens",
-        min=16,
-        help="cap on each model answer's length (default 2048; 256 for the local model)",
-        show_default=False,
-    ),
-]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", help="seconds per model call")]
-TopKOpt = Annotated[int, typer.Option("--top-k", min=1, help="index hits per query")]
-BudgetOpt = Annotated[int, typer.Option("--budget", help="max prompt tokens per excerpt")]
-MaxChunksOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--max-chunks",
-        min=0,
-        help="excerpts asked about per kind (default: all; 2 for the local model)",
-    ),
-]
-KindsOpt = Annotated[
-    str | None, typer.Option("--kinds", help="comma-separated fact kinds to ask the model for")
-]
-NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="do not use the response cache")]
-CacheDirOpt = Annotated[Path | None, typer.Option("--cache-dir", help="response cache folder")]
-IndexDirOpt = Annotated[
-    Path | None, typer.Option("--index-dir", help="chroma index folder (default OUT/index)")
-]
-NoIndexOpt = Annotated[
-    bool, typer.Option("--no-index", help="skip chunk embedding and the vector index")
-]
-MaxFileBytesOpt = Annotated[
-    int, typer.Option("--max-file-bytes", help="skip files larger than this")
-]
-
-
-def extract_options(
-    *,
-    out: Path | None = None,
-    llm: str | None = None,
-    model: str | None = None,
-    base_url: str | None = None,
-    mode: str = "tools",
-    model_path: Path | None = None,
-    cassettes: Path | None = None,
-    record: Path | None = None,
-    concurrency: int = 8,
-    max_tokens: int | None = None,
-    timeout: float = 60.0,
-    top_k: int = 4,
-    budget: int = 1500,
-    max_chunks: int | None = None,
-    kinds: str | None = None,
-    no_cache: bool = False,
-    cache_dir: Path | None = None,
-    index_dir: Path | None = None,
-    no_index: bool = False,
-    max_file_bytes: int = 1_000_000,
-) -> ExtractOptions:
-    """ExtractOptions from the shared command-line options; exits 2 on a bad value."""
-    from ddd_llm.cli.console import err
-    from ddd_llm.llm import ProviderSettings, choose_provider_name
-    from ddd_llm.models import FACT_KINDS
-    from ddd_llm.pipeline import ExtractOptions
-
-    provider = llm
-    if provider is None:
-        provider, notice = choose_provider_name()
-        if notice:
-            err.print(f"note: {notice}", markup=False, highlight=False)
-    chosen = tuple(k.strip() for k in kinds.split(",")) if kinds else FACT_KINDS
-    unknown = [k for k in chosen if k not in FACT_KINDS]
-    if unknown:
-        err.print(f"error: unknown fact kind(s) {unknown}; choose from {', '.join(FACT_KINDS)}")
-        raise typer.Exit(2)
-    return ExtractOptions(
-        out_dir=out,
-        index_dir=index_dir,
-        llm=provider,
-        provider_settings=ProviderSettings(
-            model=model,
-            base_url=base_url,
-            mode=mode,
-            model_path=str(model_path) if model_path else None,
-            cassettes=str(cassettes) if cassettes else None,
-            max_tokens=max_tokens,
+@app.callback(epilog=EXIT_CODES)
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, metavar="", help="print the version"
         ),
-        max_file_bytes=max_file_bytes,
-        index=not no_index,
-        kinds=chosen,  # type: ignore[arg-type]
-        top_k=top_k,
-        budget=budget,
-        concurrency=concurrency,
-        timeout=timeout,
-        cache_dir=cache_dir,
-        no_cache=no_cache,
-        record_dir=record,
-        max_chunks_per_kind=max_chunks,
+    ] = False,
+) -> None:
+    """Turn a repository into maintenance documentation a junior operator can follow safely."""
+
+
+def notify(msg: str) -> None:
+    err.print(f"[dim]{msg}[/dim]", highlight=False)
+
+
+def note(msg: str) -> None:
+    err.print(f"note: {msg}", markup=False, highlight=False)
+
+
+def options_for(
+    opts: GivenOptions, repo: Path | None, *, recorded_per_case: bool = False
+) -> tuple[ExtractOptions, Settings]:
+    """The run's options from every source, the provider's settings checked before any scan
+    (not a replay whose cassettes each eval case names itself)."""
+    options, settings = resolve(opts, repo, notify=note)
+    can = capabilities(options.llm)
+    if can.answers_questions and not (recorded_per_case and can.replays):
+        try:
+            build_provider(options)
+        except ConfigError as exc:
+            raise ConfigError(f"--llm {options.llm}: {exc.message}", hint=exc.hint) from None
+    return options, settings
+
+
+def flag(help_text: str, *names: str) -> Any:
+    """A boolean flag: no `<bool>` placeholder, no default shown."""
+    return typer.Option(*names, help=help_text, metavar="", show_default=False)
+
+
+def choice(enum: type[Enum], name: str, help_text: str) -> Any:
+    return typer.Option(
+        name, help=help_text, parser=choice_parser(enum, name), metavar=choices(enum)
     )
 
 
-@app.command()
+EXTRACT_ONLY = {"chroma_url", "batch_api", "batch_poll", "prose"}
+
+
+@app.command(cls=Command, epilog=EXIT_CODES)
+@extraction_options(helps={"out": "output folder (default PATH/.ddd; a batch: ./ddd-out)"})
 def extract(
+    opts: GivenOptions,
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="repository to read; several make a batch run", show_default=False),
+        typer.Argument(
+            help="repository to read; several make a batch run", show_default=False, metavar="PATH"
+        ),
     ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="output folder (default PATH/.ddd; a batch: ./ddd-out)"),
-    ] = None,
-    llm: LlmOpt = None,
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    mode: ModeOpt = "tools",
-    model_path: ModelPathOpt = None,
-    cassettes: CassettesOpt = None,
-    record: RecordOpt = None,
-    concurrency: ConcurrencyOpt = 8,
-    max_tokens: MaxTokensOpt = None,
-    timeout: TimeoutOpt = 60.0,
-    top_k: TopKOpt = 4,
-    budget: BudgetOpt = 1500,
-    max_chunks: MaxChunksOpt = None,
-    kinds: KindsOpt = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="print the calls and cost estimate; call nothing")
+        bool, flag("print the calls and cost estimate; call nothing", "--dry-run")
     ] = False,
-    no_cache: NoCacheOpt = False,
-    cache_dir: CacheDirOpt = None,
-    index_dir: IndexDirOpt = None,
-    no_index: NoIndexOpt = False,
-    max_file_bytes: MaxFileBytesOpt = 1_000_000,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="list every skipped file")
-    ] = False,
+    verbose: Annotated[bool, flag("list every skipped file", "--verbose", "-v")] = False,
     repos_dir: Annotated[
         Path | None,
-        typer.Option("--repos-dir", help="batch: every subfolder of DIR is a repository"),
+        typer.Option(
+            "--repos-dir", metavar="DIR", help="batch: every subfolder of DIR is a repository"
+        ),
     ] = None,
     manifest: Annotated[
         Path | None,
-        typer.Option("--manifest", help="batch: a file with one repository path per line (#)"),
+        typer.Option(
+            "--manifest", metavar="FILE", help="batch: a file with one repository path per line (#)"
+        ),
     ] = None,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, help="batch: repositories run in parallel")
+        int,
+        typer.Option(
+            "--jobs", "-j", min=1, metavar="N", help="batch: repositories run in parallel"
+        ),
     ] = 1,
     executor: Annotated[
-        str, typer.Option("--executor", help="batch: local (worker processes) or ray")
-    ] = "local",
+        Executor,
+        choice(Executor, "--executor", "batch: local (worker processes) or ray"),
+    ] = Executor.local,
     ray_address: Annotated[
         str | None,
-        typer.Option("--ray-address", help="Ray cluster to join (default: start one locally)"),
-    ] = None,
-    chroma_url: Annotated[
-        str | None,
-        typer.Option("--chroma-url", help="shared chroma server http://HOST:PORT as the index"),
-    ] = None,
-    batch_api: Annotated[
-        bool,
         typer.Option(
-            "--batch-api", help="ask the model through the OpenAI Batch API (--llm openai)"
+            "--ray-address",
+            metavar="ADDRESS",
+            help="Ray cluster to join (default: start one locally)",
         ),
-    ] = False,
-    batch_poll: Annotated[
-        float, typer.Option("--batch-poll", min=0.0, help="seconds between first batch polls")
-    ] = 30.0,
+    ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="batch: redo repositories whose inputs are unchanged")
+        bool, flag("batch: redo repositories whose inputs are unchanged", "--force")
     ] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="no progress bars; one summary line (cron)")
+        bool, flag("no progress bars; one summary line (cron)", "--quiet", "-q")
     ] = False,
-    prose: Annotated[
-        bool,
-        typer.Option(
-            "--prose/--no-prose",
-            help="let the model write each runbook section's introduction (never its steps)",
-        ),
-    ] = True,
 ) -> None:
     """Extract operational facts and write facts.json and the runbooks.
 
@@ -254,45 +173,17 @@ def extract(
     a batch: each repository in OUT/<name>/ (OUT defaults to ./ddd-out), repositories whose
     inputs are unchanged skipped, and OUT/summary.md and OUT/summary.json over all of them.
     """
-    from dataclasses import replace
-
-    from ddd_llm.cli.console import err, print_plan, print_report, progress_bar
     from ddd_llm.pipeline import dry_run as plan_only
     from ddd_llm.pipeline import extract as run_extract
 
-    options = extract_options(
-        out=out,
-        llm=llm,
-        model=model,
-        base_url=base_url,
-        mode=mode,
-        model_path=model_path,
-        cassettes=cassettes,
-        record=record,
-        concurrency=concurrency,
-        max_tokens=max_tokens,
-        timeout=timeout,
-        top_k=top_k,
-        budget=budget,
-        max_chunks=max_chunks,
-        kinds=kinds,
-        no_cache=no_cache,
-        cache_dir=cache_dir,
-        index_dir=index_dir,
-        no_index=no_index,
-        max_file_bytes=max_file_bytes,
-    )
-    options = replace(
-        options, chroma_url=chroma_url, batch_api=batch_api, batch_poll=batch_poll, prose=prose
-    )
-    provider = options.llm
     given = paths or []
-    if len(given) > 1 or repos_dir or manifest or executor != "local":
+    options, _ = options_for(opts, given[0] if len(given) == 1 else None)
+    if len(given) > 1 or repos_dir or manifest or executor != Executor.local:
         if dry_run:
             err.print("error: --dry-run takes one PATH, not a batch")
             raise typer.Exit(2)
         _extract_batch(
-            given, options, out, repos_dir, manifest, jobs, executor, ray_address, force, quiet
+            given, options, repos_dir, manifest, jobs, executor.value, ray_address, force, quiet
         )
         return
     if not given:
@@ -300,22 +191,17 @@ def extract(
         raise typer.Exit(2)
     path = given[0]
 
-    def notify(msg: str) -> None:
+    def say(msg: str) -> None:
         if not quiet:
-            err.print(f"[dim]{msg}[/dim]", highlight=False)
+            notify(msg)
 
-    try:
-        if dry_run:
-            plan, model_name = plan_only(path, options, notify=notify)
-            print_plan(plan, provider, model_name)
-            return
-        with progress_bar(enabled=not quiet) as update:
-            result = run_extract(path, options, notify=notify, progress=update)
-    except DddError as error:
-        raise _fail(error) from None
+    if dry_run:
+        plan, model_name = plan_only(path, options, notify=say)
+        print_plan(plan, options.llm, model_name)
+        return
+    with progress_bar(enabled=not quiet) as update:
+        result = run_extract(path, options, notify=say, progress=update)
     if quiet:
-        from ddd_llm.cli.console import print_one_line
-
         print_one_line(result.document, result.out_dir)
         return
     print_report(result.document, verbose=verbose)
@@ -326,7 +212,6 @@ def extract(
 def _extract_batch(
     paths: list[Path],
     options: ExtractOptions,
-    out: Path | None,
     repos_dir: Path | None,
     manifest: Path | None,
     jobs: int,
@@ -337,87 +222,82 @@ def _extract_batch(
 ) -> None:
     """`extract` over many repositories; exits 3 when any of them failed."""
     from ddd_llm.apps.batch import DEFAULT_OUT, BatchOptions, collect_targets, run_batch
-    from ddd_llm.cli.console import batch_progress, print_batch_summary
 
-    root = out or DEFAULT_OUT
-    try:
-        targets = collect_targets(paths, repos_dir, manifest, exclude=root)
-        batch = BatchOptions(
-            out=root, jobs=jobs, executor=executor, ray_address=ray_address, force=force
-        )
-        with batch_progress([t.name for t in targets], enabled=not quiet) as on_event:
-            report = run_batch(targets, options, batch, on_event)
-    except DddError as error:
-        raise _fail(error) from None
+    root = options.out_dir or DEFAULT_OUT
+    targets = collect_targets(paths, repos_dir, manifest, exclude=root)
+    batch = BatchOptions(
+        out=root, jobs=jobs, executor=executor, ray_address=ray_address, force=force
+    )
+    with batch_progress([t.name for t in targets], enabled=not quiet) as on_event:
+        report = run_batch(targets, options, batch, on_event)
     print_batch_summary(report.summary, root.absolute(), quiet=quiet)
     if report.failed:
         raise typer.Exit(3)
 
 
-@app.command("eval")
+@app.command("eval", cls=Command, epilog=EXIT_CODES)
+@extraction_options(
+    exclude={"out", "cassettes", "record", "top_k", "budget", "index_dir", "max_file_bytes"}
+    | EXTRACT_ONLY
+)
 def eval_(
-    suite: Annotated[Path, typer.Argument(help="suite file")] = Path("evals/suite.yaml"),
-    llm: LlmOpt = None,
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    mode: ModeOpt = "tools",
-    model_path: ModelPathOpt = None,
-    concurrency: ConcurrencyOpt = 8,
-    max_tokens: MaxTokensOpt = None,
-    timeout: TimeoutOpt = 60.0,
-    max_chunks: MaxChunksOpt = None,
-    kinds: KindsOpt = None,
-    no_cache: NoCacheOpt = False,
-    cache_dir: CacheDirOpt = None,
-    no_index: NoIndexOpt = False,
+    opts: GivenOptions,
+    suite: Annotated[Path, typer.Argument(help="suite file", metavar="SUITE")] = Path(
+        "evals/suite.yaml"
+    ),
     case: Annotated[
-        list[str] | None, typer.Option("--case", help="run only this case (repeatable)")
+        list[str] | None,
+        typer.Option("--case", metavar="NAME", help="run only this case (repeatable)"),
     ] = None,
     repeat: Annotated[
-        int, typer.Option("--repeat", min=1, help="run each case K times and report the spread")
+        int,
+        typer.Option(
+            "--repeat", min=1, metavar="K", help="run each case K times and report the spread"
+        ),
     ] = 1,
     temperature: Annotated[
         float | None,
         typer.Option(
-            "--temperature", min=0.0, help="sampling temperature (default 0.7 with --repeat)"
+            "--temperature",
+            min=0.0,
+            metavar="T",
+            help="sampling temperature (default 0.7 with --repeat)",
         ),
     ] = None,
     compare: Annotated[
-        bool,
-        typer.Option("--compare", help="compare with the baseline; exit 1 on a regression"),
+        bool, flag("compare with the baseline; exit 1 on a regression", "--compare")
     ] = False,
-    bless: Annotated[
-        bool, typer.Option("--bless", help="write these scores as the new baseline")
-    ] = False,
+    bless: Annotated[bool, flag("write these scores as the new baseline", "--bless")] = False,
     record: Annotated[
-        bool,
-        typer.Option("--record", help="re-record every case's cassettes from the live model"),
+        bool, flag("re-record every case's cassettes from the live model", "--record")
     ] = False,
-    no_qa: Annotated[
-        bool, typer.Option("--no-qa", help="score extraction only, not the QA questions")
-    ] = False,
+    no_qa: Annotated[bool, flag("score extraction only, not the QA questions", "--no-qa")] = False,
     baseline: Annotated[
-        Path | None, typer.Option("--baseline", help="baseline file (default: the suite's)")
+        Path | None,
+        typer.Option("--baseline", metavar="FILE", help="baseline file (default: the suite's)"),
     ] = None,
     json_out: Annotated[
-        bool, typer.Option("--json", help="print the results as JSON instead of tables")
+        bool, flag("print the results as JSON instead of tables", "--json")
     ] = False,
     junit: Annotated[
-        Path | None, typer.Option("--junit", help="write JUnit XML (a test per case and kind)")
+        Path | None,
+        typer.Option("--junit", metavar="FILE", help="write JUnit XML (a test per case and kind)"),
     ] = None,
     html: Annotated[
-        Path | None, typer.Option("--html", help="write a self-contained HTML report")
+        Path | None,
+        typer.Option("--html", metavar="FILE", help="write a self-contained HTML report"),
     ] = None,
     work_dir: Annotated[
         Path | None,
-        typer.Option("--work-dir", help="extraction outputs and indexes (default: in the cache)"),
+        typer.Option(
+            "--work-dir",
+            metavar="DIR",
+            help="extraction outputs and indexes (default: in the cache)",
+        ),
     ] = None,
 ) -> None:
     """Score extraction (and QA) on an eval suite against gold; compare with the baseline."""
-    from ddd_llm.cli.console import err, print_eval
-    from ddd_llm.evals.harness import (
-        compare as compare_scores,
-    )
+    from ddd_llm.evals.harness import compare as compare_scores
     from ddd_llm.evals.harness import (
         load_baseline,
         load_suite,
@@ -428,46 +308,26 @@ def eval_(
     )
     from ddd_llm.evals.report import report_json, write_html, write_junit
 
-    options = extract_options(
-        llm=llm,
-        model=model,
-        base_url=base_url,
-        mode=mode,
-        model_path=model_path,
-        concurrency=concurrency,
-        max_tokens=max_tokens,
-        timeout=timeout,
-        kinds=kinds,
-        no_cache=no_cache,
-        cache_dir=cache_dir,
-        no_index=no_index,
+    options, settings = options_for(opts, None, recorded_per_case=True)
+    loaded = load_suite(suite)
+    report = run_suite(
+        loaded,
+        options,
+        work_dir=work_dir,
+        cases=case,
+        kinds=settings.kinds,
+        max_chunks=settings.max_chunks,
+        repeat=repeat,
+        temperature=temperature,
+        record=record,
+        qa=not no_qa,
+        notify=notify,
     )
-
-    def notify(msg: str) -> None:
-        err.print(f"[dim]{msg}[/dim]", highlight=False)
-
-    try:
-        loaded = load_suite(suite)
-        report = run_suite(
-            loaded,
-            options,
-            work_dir=work_dir,
-            cases=case,
-            kinds=options.kinds if kinds else None,
-            max_chunks=max_chunks,
-            repeat=repeat,
-            temperature=temperature,
-            record=record,
-            qa=not no_qa,
-            notify=notify,
-        )
-        baseline_path = baseline or loaded.baseline_path
-        comparison = None
-        if compare:
-            blessed = load_baseline(baseline_path)
-            comparison = compare_scores(report, blessed) if blessed is not None else None
-    except DddError as error:
-        raise _fail(error) from None
+    baseline_path = baseline or loaded.baseline_path
+    comparison = None
+    if compare:
+        blessed = load_baseline(baseline_path)
+        comparison = compare_scores(report, blessed) if blessed is not None else None
     found = problems(report, comparison, compare_requested=compare, baseline_path=baseline_path)
     if json_out:
         typer.echo(json.dumps(report_json(report, comparison, found), indent=2))
@@ -491,35 +351,30 @@ def eval_(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(cls=Command, epilog=EXIT_CODES)
+@extraction_options(
+    exclude={"concurrency", "budget", "max_chunks", "kinds", "max_file_bytes"} | EXTRACT_ONLY,
+    defaults={"top_k": DEFAULT_TOP_K},
+)
 def ask(
-    path: Annotated[Path, typer.Argument(help="repository to ask about")],
+    opts: GivenOptions,
+    path: Annotated[Path, typer.Argument(help="repository to ask about", metavar="PATH")],
     question: Annotated[
         str | None,
-        typer.Argument(help="the question; leave it out for an interactive prompt"),
+        typer.Argument(
+            help="the question; leave it out for an interactive prompt", metavar="QUESTION"
+        ),
     ] = None,
-    out: OutOpt = None,
-    llm: LlmOpt = None,
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    mode: ModeOpt = "tools",
-    model_path: ModelPathOpt = None,
-    cassettes: CassettesOpt = None,
-    record: RecordOpt = None,
-    max_tokens: MaxTokensOpt = None,
-    timeout: TimeoutOpt = 60.0,
-    top_k: TopKOpt = 6,
     context_tokens: Annotated[
         int,
-        typer.Option("--context-tokens", min=200, help="token budget of the sources per answer"),
-    ] = 2500,
-    no_cache: NoCacheOpt = False,
-    cache_dir: CacheDirOpt = None,
-    index_dir: IndexDirOpt = None,
-    no_index: NoIndexOpt = False,
-    json_out: Annotated[
-        bool, typer.Option("--json", help="print the answer (and its sources) as JSON")
-    ] = False,
+        typer.Option(
+            "--context-tokens",
+            min=200,
+            metavar="N",
+            help="token budget of the sources per answer",
+        ),
+    ] = DEFAULT_CONTEXT_TOKENS,
+    json_out: Annotated[bool, flag("print the answer (and its sources) as JSON", "--json")] = False,
 ) -> None:
     """Answer a maintenance question from the repository, citing its lines.
 
@@ -527,159 +382,100 @@ def ask(
     plainly when the repository does not document the answer, naming the gap if one is known.
     """
     from ddd_llm.apps.ask import AskSettings, open_session
-    from ddd_llm.cli.console import err, print_answer, prompt_loop
 
-    options = extract_options(
-        out=out,
-        llm=llm,
-        model=model,
-        base_url=base_url,
-        mode=mode,
-        model_path=model_path,
-        cassettes=cassettes,
-        record=record,
-        max_tokens=max_tokens,
-        timeout=timeout,
-        top_k=top_k,
-        no_cache=no_cache,
-        cache_dir=cache_dir,
-        index_dir=index_dir,
-        no_index=no_index,
+    options, _ = options_for(opts, path)
+    session = open_session(
+        path,
+        options,
+        AskSettings(top_k=options.top_k, context_tokens=context_tokens),
+        notify=notify,
     )
-
-    def notify(msg: str) -> None:
-        err.print(f"[dim]{msg}[/dim]", highlight=False)
-
-    try:
-        session = open_session(
-            path, options, AskSettings(top_k=top_k, context_tokens=context_tokens), notify=notify
-        )
-        for note in session.knowledge.notes:
-            err.print(f"note: {note}", markup=False, highlight=False)
-        if question is not None:
-            print_answer(session.ask(question), json_out=json_out)
-            return
-        history = session.knowledge.out_dir / "ask_history"
-        prompt_loop(session.ask, history, json_out=json_out)
-    except DddError as error:
-        raise _fail(error) from None
+    for text in session.knowledge.notes:
+        note(text)
+    if question is not None:
+        print_answer(session.ask(question), json_out=json_out)
+        return
+    history = session.knowledge.out_dir / "ask_history"
+    prompt_loop(session.ask, history, json_out=json_out)
 
 
-@app.command()
+@app.command(cls=Command, epilog=EXIT_CODES)
+@extraction_options()
 def check(
-    path: Annotated[Path, typer.Argument(help="repository to check")],
+    opts: GivenOptions,
+    path: Annotated[Path, typer.Argument(help="repository to check", metavar="PATH")],
     min_score: Annotated[
         float,
-        typer.Option("--min-score", min=0, max=100, help="fail when overall readiness is below"),
+        typer.Option(
+            "--min-score",
+            min=0,
+            max=100,
+            metavar="SCORE",
+            help="fail when overall readiness is below",
+        ),
     ] = 0.0,
     allow_critical: Annotated[
-        bool, typer.Option("--allow-critical", help="do not fail on CRITICAL gaps")
+        bool, flag("do not fail on CRITICAL gaps", "--allow-critical")
     ] = False,
     fmt: Annotated[
-        str, typer.Option("--format", help="text, json (for scripts) or sarif (for CI)")
-    ] = "text",
+        ReportFormat,
+        choice(ReportFormat, "--format", "text, json (for scripts) or sarif (for CI)"),
+    ] = ReportFormat.text,
     report: Annotated[
-        Path | None, typer.Option("--report", help="write the json/sarif report to FILE")
+        Path | None,
+        typer.Option("--report", metavar="FILE", help="write the json/sarif report to FILE"),
     ] = None,
-    out: OutOpt = None,
-    llm: LlmOpt = None,
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    mode: ModeOpt = "tools",
-    model_path: ModelPathOpt = None,
-    cassettes: CassettesOpt = None,
-    record: RecordOpt = None,
-    concurrency: ConcurrencyOpt = 8,
-    max_tokens: MaxTokensOpt = None,
-    timeout: TimeoutOpt = 60.0,
-    top_k: TopKOpt = 4,
-    budget: BudgetOpt = 1500,
-    max_chunks: MaxChunksOpt = None,
-    kinds: KindsOpt = None,
-    no_cache: NoCacheOpt = False,
-    cache_dir: CacheDirOpt = None,
-    index_dir: IndexDirOpt = None,
-    no_index: NoIndexOpt = False,
-    max_file_bytes: MaxFileBytesOpt = 1_000_000,
 ) -> None:
     """Gate on maintenance readiness: exit 1 below --min-score or on a CRITICAL gap.
 
     Reuses OUT/facts.json when its inputs are unchanged, else extracts first.
     """
-    from ddd_llm.apps.check import FORMATS, render, run_check
-    from ddd_llm.cli.console import err
+    from ddd_llm.apps.check import render, run_check
 
-    if fmt not in FORMATS:
-        err.print(f"error: unknown --format {fmt!r}; choose from {', '.join(FORMATS)}")
-        raise typer.Exit(2)
-    options = extract_options(
-        out=out,
-        llm=llm,
-        model=model,
-        base_url=base_url,
-        mode=mode,
-        model_path=model_path,
-        cassettes=cassettes,
-        record=record,
-        concurrency=concurrency,
-        max_tokens=max_tokens,
-        timeout=timeout,
-        top_k=top_k,
-        budget=budget,
-        max_chunks=max_chunks,
-        kinds=kinds,
-        no_cache=no_cache,
-        cache_dir=cache_dir,
-        index_dir=index_dir,
-        no_index=no_index,
-        max_file_bytes=max_file_bytes,
-    )
-
-    def notify(msg: str) -> None:
-        err.print(f"[dim]{msg}[/dim]", highlight=False)
-
-    try:
-        result = run_check(path, options, min_score, allow_critical, notify=notify)
-    except DddError as error:
-        raise _fail(error) from None
-    text = render(result, fmt)
+    options, _ = options_for(opts, path)
+    result = run_check(path, options, min_score, allow_critical, notify=notify)
+    text = render(result, fmt.value)
     if report is not None:
         report.write_text(text + "\n", encoding="utf-8")
         err.print(f"wrote {report}", markup=False, highlight=False)
     else:
         typer.echo(text)
-    if fmt != "text":
+    if fmt != ReportFormat.text:
         for reason in result.reasons:
             err.print(f"fail: {reason}", markup=False, highlight=False)
     raise typer.Exit(result.exit_code)
 
 
-@app.command("scan-secrets")
+@app.command("scan-secrets", cls=Command, epilog=EXIT_CODES)
 def scan_secrets(
-    path: Annotated[Path, typer.Argument(help="repository to scan")],
+    path: Annotated[Path, typer.Argument(help="repository to scan", metavar="PATH")],
     json_out: Annotated[
-        bool, typer.Option("--json", help="print the findings as JSON instead of a table")
+        bool, flag("print the findings as JSON instead of a table", "--json")
     ] = False,
-    max_file_bytes: MaxFileBytesOpt = 1_000_000,
+    max_file_bytes: Annotated[
+        int,
+        typer.Option(
+            "--max-file-bytes",
+            min=1,
+            metavar="BYTES",
+            help=Settings.model_fields["max_file_bytes"].description,
+        ),
+    ] = MAX_FILE_BYTES,
 ) -> None:
     """List what extract would redact (path, line, detector; never the value) for review.
 
     Exit 0 whether or not secrets were found; 2 when PATH is not a readable folder.
     """
     from ddd_llm.apps.secrets_scan import scan_secrets as run_scan
-    from ddd_llm.cli.console import print_secrets_report
 
-    try:
-        report = run_scan(path, max_bytes=max_file_bytes)
-    except DddError as error:
-        raise _fail(error) from None
+    report = run_scan(path, max_bytes=max_file_bytes)
     if json_out:
         typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
         print_secrets_report(report)
 
 
-@app.command()
+@app.command(cls=Command)
 def schema() -> None:
     """Print the JSON Schema of facts.json."""
     from ddd_llm.models import FactsDocument
@@ -687,7 +483,7 @@ def schema() -> None:
     typer.echo(json.dumps(FactsDocument.model_json_schema(), indent=2))
 
 
-@app.command()
+@app.command(cls=Command)
 def version() -> None:
     """Print the version."""
     typer.echo(f"ddd-llm {__version__}")

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ddd_llm import __version__
 from ddd_llm.atomic import atomic_write
+from ddd_llm.config import ExtractOptions
 from ddd_llm.errors import ConfigError, InputError
 from ddd_llm.evals.facts_score import (
     CitationScore,
@@ -30,11 +31,12 @@ from ddd_llm.evals.facts_score import (
     score_values,
     score_verification,
 )
+from ddd_llm.llm import capabilities
 from ddd_llm.llm.cache import default_cache_dir
 from ddd_llm.llm.prompting import prompt_version
 from ddd_llm.llm.replay import MISS, is_replay_miss
 from ddd_llm.models import FACT_KINDS, FactKind, FactsDocument, LlmFailure, Strict
-from ddd_llm.pipeline import ExtractOptions, extract
+from ddd_llm.pipeline import extract
 
 METRICS = ("precision", "recall", "f1", "values", "citations", "verified")
 """Per kind: facts matched by id (P/R/F1), exact values of matched facts, citations that hold,
@@ -446,8 +448,8 @@ def run_suite(
     say = notify or (lambda _msg: None)
     if repeat < 1:
         raise ConfigError("--repeat must be at least 1")
-    replay = options.llm == "replay"
-    if record and (replay or options.llm == "none"):
+    replay = capabilities(options.llm).replays
+    if record and not capabilities(options.llm).live:
         raise ConfigError(
             f"--record needs a live model, not --llm {options.llm}",
             hint="pass --llm local or --llm openai",
@@ -548,7 +550,7 @@ def score_questions(
     assert case.questions is not None
     questions = load_questions(case.questions)
     settings = options.provider_settings
-    if options.llm == "replay":
+    if capabilities(options.llm).replays:
         if case.qa_cassettes is None:
             return "QA not scored: the case names no qa_cassettes for --llm replay"
         if not case.qa_cassettes.is_dir():

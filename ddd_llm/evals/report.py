@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import difflib
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
+from junitparser import Failure, JUnitXml, TestCase, TestSuite
 
 from ddd_llm.atomic import atomic_write
 from ddd_llm.evals.facts_score import VALUE_FIELDS, first_by_id, normalise_id
@@ -21,14 +20,15 @@ from ddd_llm.evals.harness import (
     EvalReport,
     Problem,
 )
+from ddd_llm.fact_fields import own_fields
 from ddd_llm.models import Citation, FactBase
 from ddd_llm.resources import data_dir
 from ddd_llm.scan.repotext import RepoText
+from ddd_llm.templating import sandboxed_environment
 
 HTML_TEMPLATE = "eval-report.html.j2"
 SNIPPET_CONTEXT = 2
 SNIPPET_MAX_LINES = 30
-COMMON_FIELDS = {"id", "kind", "service", "summary", "citations", "origin", "verification"}
 
 
 def report_json(
@@ -78,10 +78,10 @@ def _metrics_text(scores: dict[str, float | None]) -> str:
     return " ".join(f"{m}={'n/a' if v is None else f'{v:.4f}'}" for m, v in scores.items())
 
 
-def junit_xml(report: EvalReport, found: Sequence[Problem]) -> ET.Element:
+def junit_xml(report: EvalReport, found: Sequence[Problem]) -> JUnitXml:
     """One <testsuite> per eval case with one <testcase> per kind (and QA); a suite-wide
     <testsuite> for the per-kind totals and the baseline's comparability."""
-    root = ET.Element("testsuites", name=f"ddd-llm eval {report.suite.name}")
+    root = JUnitXml(f"ddd-llm eval {report.suite.name}")
     groups: list[tuple[str | None, str, list[tuple[str, dict[str, float | None]]], float]] = []
     for case in report.cases:
         cases = [(k, case.scores(k)) for k in report.kinds]
@@ -93,16 +93,10 @@ def junit_xml(report: EvalReport, found: Sequence[Problem]) -> ET.Element:
     groups.append((None, "all cases", [*totals, ("baseline", {})], 0.0))
     n_tests = n_failures = 0
     for case_name, title, testcases, wall in groups:
-        suite = ET.SubElement(
-            root, "testsuite", name=f"{report.suite.name}/{title}", time=f"{wall:.3f}"
-        )
-        props = ET.SubElement(suite, "properties")
-        ET.SubElement(props, "property", name="llm", value=f"{report.provider}/{report.model}")
-        failures = 0
+        suite = TestSuite(f"{report.suite.name}/{title}")
+        suite.add_property("llm", f"{report.provider}/{report.model}")
         for kind, scores in testcases:
-            case_el = ET.SubElement(
-                suite, "testcase", classname=f"ddd-llm.eval.{title}", name=kind, time="0"
-            )
+            case_el = TestCase(kind, classname=f"ddd-llm.eval.{title}", time=0)
             mine = [
                 p
                 for p in found
@@ -110,30 +104,26 @@ def junit_xml(report: EvalReport, found: Sequence[Problem]) -> ET.Element:
                 and (p.kind == kind or (kind == "baseline" and p.kind is None))
             ]
             if mine:
-                failures += 1
-                failure = ET.SubElement(case_el, "failure", message=mine[0].message)
-                failure.set("type", ",".join(sorted({p.check for p in mine})))
+                failure = Failure(mine[0].message, ",".join(sorted({p.check for p in mine})))
                 failure.text = "\n".join(p.message for p in mine)
+                case_el.result = [failure]
             if scores:
-                ET.SubElement(case_el, "system-out").text = _metrics_text(scores)
-        suite.set("tests", str(len(testcases)))
-        suite.set("failures", str(failures))
-        suite.set("errors", "0")
-        suite.set("skipped", "0")
-        n_tests += len(testcases)
-        n_failures += failures
-    root.set("tests", str(n_tests))
-    root.set("failures", str(n_failures))
-    root.set("errors", "0")
-    root.set("time", f"{report.wall_s:.3f}")
+                case_el.system_out = _metrics_text(scores)
+            suite.add_testcase(case_el)  # counts tests and failures
+        suite.time = round(wall, 3)
+        root.add_testsuite(suite)
+        n_tests += suite.tests
+        n_failures += suite.failures
+    root.tests = n_tests
+    root.failures = n_failures
+    root.errors = 0
+    root.time = round(report.wall_s, 3)
     return root
 
 
 def write_junit(report: EvalReport, found: Sequence[Problem], path: Path) -> None:
-    tree = ET.ElementTree(junit_xml(report, found))
-    ET.indent(tree)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tree.write(path, encoding="utf-8", xml_declaration=True)
+    junit_xml(report, found).write(str(path), pretty=True)
 
 
 # ---------------------------------------------------------------- HTML
@@ -188,13 +178,12 @@ def _fact_view(
 ) -> dict[str, Any] | None:
     if fact is None:
         return None
-    data = fact.model_dump(mode="json")
     return {
         "id": fact.id,
         "summary": fact.summary,
         "origin": None if is_gold else fact.origin,
         "status": fact.verification.status,
-        "fields": {k: v for k, v in data.items() if k not in COMMON_FIELDS and v is not None},
+        "fields": own_fields(fact, mode="json"),
         "citations": [book.link(c) for c in fact.citations],
     }
 
@@ -278,9 +267,8 @@ def miss_entries(case: CaseResult, kinds: Sequence[str], book: SnippetBook) -> l
 
 
 def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(
-        loader=FileSystemLoader(str(data_dir("templates"))),
-        undefined=StrictUndefined,
+    return sandboxed_environment(
+        data_dir("templates"),
         autoescape=True,  # every value may be repository text or model output
         trim_blocks=True,
         lstrip_blocks=True,

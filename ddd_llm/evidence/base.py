@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from ddd_llm.evidence.yamlpos import YamlDocument, YamlParseError, load_documents
-from ddd_llm.models import Citation, Diagnostic, FactBase, Service, ValueType
+from ddd_llm.models import Citation, Diagnostic, FactBase, Number, Service, ValueType
 from ddd_llm.scan.text import split_lines
 
 
@@ -144,8 +145,8 @@ NOT_SECRET = re.compile(
 )
 """Names about a secret rather than holding one: `*_PASSWORD_FILE`, `*_PUBLIC_KEY`, …"""
 
-URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
-"""A URL with a password in it (`postgres://app:hunter2@db/app`)."""
+_URL_AUTHORITY = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s]*", re.IGNORECASE)
+"""A URL in a value, up to the end of its authority (`postgres://app:hunter2@db`)."""
 
 SERVICE_REF_SUFFIX = re.compile(r"(?i)_(ADDR|ADDRESS|HOST|HOSTNAME|URL|URI|ENDPOINT|SERVER|DSN)$")
 """Env var names whose value names another service (`CART_ADDR=cartservice:7070`)."""
@@ -157,9 +158,26 @@ def looks_secret_name(name: str) -> bool:
     return bool(SECRET_NAME.search(name) or SECRET_PART.search(name))
 
 
-def looks_secret(name: str, value: str | None) -> bool:
-    """A secret by its name, or a value that carries credentials in a URL."""
-    return looks_secret_name(name) or bool(value and URL_CREDENTIALS.search(value))
+def url_credentials(value: str) -> tuple[str, str] | None:
+    """(user, password) of the first URL in `value` with a password in it
+    (`postgres://app:hunter2@db/app` → ("app", "hunter2"); `redis://:pw@cache` → ("", "pw"))."""
+    for match in _URL_AUTHORITY.finditer(value):
+        try:
+            url = urlsplit(match.group(0))
+        except ValueError:  # a broken [IPv6] host
+            continue
+        if url.password:
+            return url.username or "", url.password
+    return None
+
+
+def looks_secret(name: str, value: str | None, *, userless: bool = False) -> bool:
+    """A secret by its name, or a value that carries credentials in a URL; a password without
+    a user name (`redis://:pw@cache`) counts only if `userless`."""
+    if looks_secret_name(name):
+        return True
+    credentials = url_credentials(value) if value else None
+    return credentials is not None and (userless or credentials[0] != "")
 
 
 _INT = re.compile(r"^[+-]?\d+$")
@@ -187,6 +205,62 @@ def infer_value_type(value: str | None) -> ValueType:
     if "," in text and " " not in text:
         return "list"
     return "string"
+
+
+NUMBER = r"-?\d+(?:\.\d+)?"
+"""A number as help text and comments write it (`8080`, `-1`, `0.5`), for range phrases."""
+
+
+def parse_number(text: str) -> Number | None:
+    """`8080` → 8080, `0.5` → 0.5, `1e3` → 1000 (a written point keeps a float); None if not one."""
+    value = text.strip()
+    if _INT.match(value):
+        return int(value)
+    if not _FLOAT.match(value):
+        return None
+    number = float(value)
+    return int(number) if "." not in value and number.is_integer() else number
+
+
+@dataclass(frozen=True)
+class RangePhrases:
+    """How one kind of file states a documented min and max; call it on the text.
+
+    `both` are tried in order, each capturing (min, max) as two NUMBERs; the first whose
+    min <= max wins. Otherwise `at_least` and `at_most` give each bound alone, and a min above
+    the max gives no range unless `keep_inverted`."""
+
+    both: tuple[re.Pattern[str], ...]
+    at_least: re.Pattern[str]
+    at_most: re.Pattern[str]
+    keep_inverted: bool = False
+
+    def __call__(self, text: str | None) -> tuple[Number | None, Number | None]:
+        return documented_range(text, self)
+
+
+def documented_range(
+    text: str | None, phrases: RangePhrases
+) -> tuple[Number | None, Number | None]:
+    """A (min, max) stated in help text or a comment: `1-100`, `between 1 and 10`, `max 500`."""
+    if not text:
+        return None, None
+    for pattern in phrases.both:
+        match = pattern.search(text)
+        if match:
+            low, high = _captured(match, 1), _captured(match, 2)
+            if low is not None and high is not None and low <= high:
+                return low, high
+    low_match, high_match = phrases.at_least.search(text), phrases.at_most.search(text)
+    low = _captured(low_match, 1) if low_match else None
+    high = _captured(high_match, 1) if high_match else None
+    if low is not None and high is not None and low > high and not phrases.keep_inverted:
+        return None, None
+    return low, high
+
+
+def _captured(match: re.Match[str], group: int) -> Number | None:
+    return parse_number(match.group(group))
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")

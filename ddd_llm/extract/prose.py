@@ -11,20 +11,17 @@ with the citations of the facts it cites.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
-from ddd_llm.llm import LlmRequest, get_provider
-from ddd_llm.llm.cache import ResponseCache
+from ddd_llm.config import ExtractOptions, build_runner
+from ddd_llm.llm import LlmRequest, capabilities
 from ddd_llm.llm.prompting import environment, files_version
 from ddd_llm.llm.replay import write_cassette
 from ddd_llm.llm.runner import Runner
 from ddd_llm.models import FactBase, LlmFailure, RunInfo, Usage
 from ddd_llm.render.renderer import Intro, SectionBrief
-
-if TYPE_CHECKING:
-    from ddd_llm.pipeline import ExtractOptions
 
 PROMPT = "section_intro"
 FILES = ("section_intro_system.j2", "section_intro.j2")
@@ -171,15 +168,6 @@ class ModelIntros:
 
 def intro_writer(options: ExtractOptions, repo: str) -> ModelIntros | None:
     """The prose pass for these options, or None when no model is configured."""
-    if options.llm == "none":
+    if not capabilities(options.llm).answers_questions:
         return None
-    provider = get_provider(options.llm, options.provider_settings)
-    runner = Runner(
-        provider,
-        cache=None if options.no_cache else ResponseCache(options.cache_dir),
-        concurrency=options.concurrency,
-        timeout=options.timeout,
-        transient_attempts=options.transient_attempts,
-        backoff=options.backoff,
-    )
-    return ModelIntros(runner, repo, options.record_dir)
+    return ModelIntros(build_runner(options), repo, options.record_dir)

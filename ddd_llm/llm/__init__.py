@@ -120,8 +120,39 @@ ProviderFactory = Callable[[ProviderSettings], Provider]
 PROVIDERS: dict[str, ProviderFactory] = {}
 
 
-def register_provider(name: str, factory: ProviderFactory) -> None:
+@dataclass(frozen=True)
+class Capabilities:
+    """What a provider can do, known from its name alone (no provider is built)."""
+
+    answers_questions: bool = True
+    """False for `none`: nothing is asked, the run keeps to static evidence."""
+    live: bool = True
+    """A model answering now: its answers can be recorded as cassettes (--record)."""
+    replays: bool = False
+    """Answers come from recorded cassettes (--cassettes DIR), not from a model."""
+    batches: bool = False
+    """Requests can go through the OpenAI Batch API (--batch-api)."""
+
+
+CAPABILITIES: dict[str, Capabilities] = {
+    "none": Capabilities(answers_questions=False, live=False),
+    "openai": Capabilities(batches=True),
+    "local": Capabilities(),
+    "replay": Capabilities(live=False, replays=True),
+}
+
+
+def register_provider(
+    name: str, factory: ProviderFactory, capabilities: Capabilities | None = None
+) -> None:
     PROVIDERS[name] = factory
+    if capabilities is not None or name not in CAPABILITIES:
+        CAPABILITIES[name] = capabilities or Capabilities()
+
+
+def capabilities(name: str) -> Capabilities:
+    """The capabilities of the provider registered as `name` (a live model when unknown)."""
+    return CAPABILITIES.get(name, Capabilities())
 
 
 def _load_builtin() -> None:

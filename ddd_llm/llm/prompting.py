@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from ddd_llm.llm import Message
 from ddd_llm.resources import data_dir
+from ddd_llm.templating import sandboxed_environment
 
 SYSTEM = "system.j2"
 SHARED_PARTS = ("_excerpt.j2",)
@@ -28,12 +28,7 @@ def prompts_dir() -> Path:
 
 @lru_cache(maxsize=4)
 def _env(folder: str) -> SandboxedEnvironment:
-    return SandboxedEnvironment(
-        loader=FileSystemLoader(folder),
-        undefined=StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=False,
-    )
+    return sandboxed_environment(folder)
 
 
 def environment() -> SandboxedEnvironment:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from ddd_llm.assess.assessor import (
@@ -85,6 +84,7 @@ from ddd_llm.render.procedures import (
     wait_for_health,
 )
 from ddd_llm.resources import data_dir
+from ddd_llm.templating import sandboxed_environment
 from ddd_llm.verify.verifier import status_reason
 
 ARTIFACTS: dict[str, str] = {
@@ -114,19 +114,14 @@ STEP_LINE = "    - Safety: `"
 
 
 def environment(templates: Path | None = None) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
-        loader=FileSystemLoader(str(templates or data_dir("templates"))),
-        undefined=StrictUndefined,
+    return sandboxed_environment(
+        templates or data_dir("templates"),
         autoescape=False,  # Markdown, not HTML: values are escaped by the md filter instead
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        filters={"md": md_escape, "cell": md_cell, "code": md_code, "cellcode": md_cellcode},
     )
-    env.filters["md"] = md_escape
-    env.filters["cell"] = md_cell
-    env.filters["code"] = md_code
-    env.filters["cellcode"] = md_cellcode
-    return env
 
 
 def md_escape(value: object) -> str:

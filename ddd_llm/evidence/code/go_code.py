@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ddd_llm.evidence.base import (
+    NUMBER,
     AnalyzerResult,
+    RangePhrases,
     SourceFile,
     infer_value_type,
     is_health_path,
@@ -222,18 +224,21 @@ _PFLAG_METHODS = frozenset(
     }
 )
 
-_NUM = r"-?\d+(?:\.\d+)?"
-_RANGE_BETWEEN = re.compile(rf"(?i)\bbetween\s+({_NUM})\s+and\s+({_NUM})")
-_RANGE_DASH = re.compile(
-    rf"(?<![\w.\-/:])({_NUM})\s*(?:-|–|\.\.\.?|\bto\b)\s*({_NUM})(?![\w.\-/:])"
+_NUM = NUMBER
+documented_range = RangePhrases(
+    both=(
+        re.compile(rf"(?i)\bbetween\s+({_NUM})\s+and\s+({_NUM})"),
+        re.compile(rf"(?<![\w.\-/:])({_NUM})\s*(?:-|–|\.\.\.?|\bto\b)\s*({_NUM})(?![\w.\-/:])"),
+    ),
+    at_least=re.compile(
+        rf"(?i)(?:\bmin(?:imum)?\b|\bat least\b|>=?)\s*(?:of\s+|is\s+|value\s+)?[:=]?\s*({_NUM})\b"
+    ),
+    at_most=re.compile(
+        rf"(?i)(?:\bmax(?:imum)?\b|\bat most\b|\bup to\b|<=?)\s*(?:of\s+|is\s+|value\s+)?"
+        rf"[:=]?\s*({_NUM})\b"
+    ),
 )
-_RANGE_MAX = re.compile(
-    rf"(?i)(?:\bmax(?:imum)?\b|\bat most\b|\bup to\b|<=?)\s*(?:of\s+|is\s+|value\s+)?"
-    rf"[:=]?\s*({_NUM})\b"
-)
-_RANGE_MIN = re.compile(
-    rf"(?i)(?:\bmin(?:imum)?\b|\bat least\b|>=?)\s*(?:of\s+|is\s+|value\s+)?[:=]?\s*({_NUM})\b"
-)
+"""A (min, max) stated in a flag's usage text: `1-100`, `between 1 and 10`, `max 500`."""
 
 _ROUTE_CALL = re.compile(
     r"(?<![\w.])(?P<recv>[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*(?:\s*\(\s*\))?)*)\s*\.\s*(?P<fn>"
@@ -324,26 +329,6 @@ def _type_from_name(fn: str) -> ValueType | None:
         if word in lower.replace("env", "").replace("interval", ""):
             return vt
     return None
-
-
-def _number(text: str) -> int | float:
-    return float(text) if "." in text else int(text)
-
-
-def documented_range(usage: str) -> tuple[int | float | None, int | float | None]:
-    """A (min, max) stated in a flag's usage text: `1-100`, `between 1 and 10`, `max 500`."""
-    for pattern in (_RANGE_BETWEEN, _RANGE_DASH):
-        m = pattern.search(usage)
-        if m:
-            lo, hi = _number(m.group(1)), _number(m.group(2))
-            if lo <= hi:
-                return lo, hi
-    lo_m, hi_m = _RANGE_MIN.search(usage), _RANGE_MAX.search(usage)
-    lo2 = _number(lo_m.group(1)) if lo_m else None
-    hi2 = _number(hi_m.group(1)) if hi_m else None
-    if lo2 is not None and hi2 is not None and lo2 > hi2:
-        return None, None
-    return lo2, hi2
 
 
 def _merge_lines(ranges: Iterable[Span]) -> list[Span]:

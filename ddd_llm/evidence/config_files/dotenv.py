@@ -8,13 +8,15 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ddd_llm.evidence.base import (
+    NUMBER,
     AnalyzerResult,
+    RangePhrases,
     SourceFile,
     infer_value_type,
     looks_secret,
     register,
 )
-from ddd_llm.models import ConfigParameter, Number, RangeSource
+from ddd_llm.models import ConfigParameter, RangeSource
 
 # Only templates: a real `.env` holds live credentials and is the scanner's business.
 _TEMPLATE_WORDS = r"(?:example|sample|template|dist|tmpl|tpl|defaults)"
@@ -30,19 +32,22 @@ _ASSIGNMENT = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$
 _BARE_NAME = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)$")
 _COMMENTED_ASSIGNMENT = re.compile(r"^#+\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*=")
 
-_NUM = r"(-?\d+(?:\.\d+)?)"
+_NUM = f"({NUMBER})"
 _SEP = r"\s*(?:-|–|\.\.\.?|\bto\b)\s*"
 _AT_MOST = r"(?:\b(?:max(?:imum)?|at\s+most|up\s+to|no\s+more\s+than)\b|<=?|≤)"
 _AT_LEAST = r"(?:\b(?:min(?:imum)?|at\s+least|no\s+less\s+than)\b|>=?|≥)"
 _LINK = r"\s*(?:of\s+|is\s+|=\s*|:\s*)?"
-_RANGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(rf"(?i)\bbetween\s+{_NUM}\s*\w*\s+and\s+{_NUM}"), "both"),
-    (re.compile(rf"(?i)\bfrom\s+{_NUM}\s*\w*\s+to\s+{_NUM}"), "both"),
-    # A bare `1-100`, but not a date, a version or part of a host name or path.
-    (re.compile(rf"(?<![\w.:/-]){_NUM}{_SEP}{_NUM}(?![\w.:/-]*\w)"), "both"),
-    (re.compile(rf"(?i){_AT_MOST}{_LINK}{_NUM}"), "max"),
-    (re.compile(rf"(?i){_AT_LEAST}{_LINK}{_NUM}"), "min"),
-]
+documented_range = RangePhrases(
+    both=(
+        re.compile(rf"(?i)\bbetween\s+{_NUM}\s*\w*\s+and\s+{_NUM}"),
+        re.compile(rf"(?i)\bfrom\s+{_NUM}\s*\w*\s+to\s+{_NUM}"),
+        # A bare `1-100`, but not a date, a version or part of a host name or path.
+        re.compile(rf"(?<![\w.:/-]){_NUM}{_SEP}{_NUM}(?![\w.:/-]*\w)"),
+    ),
+    at_least=re.compile(rf"(?i){_AT_LEAST}{_LINK}{_NUM}"),
+    at_most=re.compile(rf"(?i){_AT_MOST}{_LINK}{_NUM}"),
+)
+"""`1-100`, `between 5 and 60 seconds`, `max 500`, `at least 2` in a comment → (min, max)."""
 # A line that starts a new variable ends a runaway multi-line quoted value.
 _NEW_VARIABLE = re.compile(r"^(?:export\s+)?[A-Z_][A-Z0-9_]*\s*=")
 
@@ -73,32 +78,6 @@ def looks_like_credential(value: str) -> bool:
     counts = Counter(text)
     entropy = -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
     return entropy >= 4.0
-
-
-def documented_range(comment: str) -> tuple[Number | None, Number | None]:
-    """`1-100`, `between 5 and 60 seconds`, `max 500`, `at least 2` in a comment → (min, max)."""
-    low: Number | None = None
-    high: Number | None = None
-    for pattern, kind in _RANGE_PATTERNS:
-        match = pattern.search(comment)
-        if match is None:
-            continue
-        if kind == "both":
-            first, second = _number(match.group(1)), _number(match.group(2))
-            if first <= second and low is None and high is None:
-                return first, second
-        elif kind == "max" and high is None:
-            high = _number(match.group(1))
-        elif kind == "min" and low is None:
-            low = _number(match.group(1))
-    if low is not None and high is not None and low > high:
-        return None, None
-    return low, high
-
-
-def _number(text: str) -> Number:
-    value = float(text)
-    return int(value) if value == int(value) and "." not in text else value
 
 
 @dataclass

@@ -15,6 +15,7 @@ from ddd_llm.evidence.base import (
     SourceFile,
     infer_value_type,
     looks_secret,
+    parse_number,
     register,
     scalar_text,
     yaml_docs_or_warn,
@@ -231,11 +232,7 @@ def _number(value: object) -> Number | None:
     if isinstance(value, (int, float)):
         return value
     if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
-        return int(number) if number.is_integer() else number
+        return parse_number(value)
     return None
 
 

@@ -13,6 +13,7 @@ from ddd_llm.evidence.base import (
     SourceFile,
     infer_value_type,
     looks_secret,
+    parse_number,
     register,
     scalar_text,
     yaml_docs_or_warn,
@@ -85,8 +86,6 @@ _VAR = re.compile(
 _TOKEN = re.compile(r"[^\s;|&()`'\"]+|[;|&()]")
 _KEY_PREFIX = re.compile(r"^(\s*(?:-\s+)*)")
 _REFERENCE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
-# A URL with a password, also with an empty user (`redis://:pw@redis:6379`).
-_CREDENTIAL_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s@]*:[^/\s@]+@", re.IGNORECASE)
 
 # Second labels that make `x.y` an internet name rather than `service.namespace`.
 _TLDS = {
@@ -155,10 +154,8 @@ def _num(value: object) -> Number | None:
         return value
     if isinstance(value, str):
         text = value.strip()
-        if re.fullmatch(r"\d+", text):
-            return int(text)
-        if re.fullmatch(r"\d*\.\d+", text):
-            return float(text)
+        if re.fullmatch(r"\d+|\d*\.\d+", text):  # no sign, no exponent
+            return parse_number(text)
     return None
 
 
@@ -947,7 +944,7 @@ class _Pod:
             name: str = item["name"]
             cite = _item_cite(self.source, env, index)
             value = scalar_text(item.get("value")) if "value" in item else None
-            secret = looks_secret(name, value) or bool(value and _CREDENTIAL_URL.search(value))
+            secret = looks_secret(name, value, userless=True)
             # A value built from a secret variable (`redis://:$(REDIS_PASSWORD)@redis`) is one.
             secret = secret or any(ref in secrets for ref in _REFERENCE.findall(value or ""))
             source_note, required = "", False

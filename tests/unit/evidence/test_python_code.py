@@ -9,7 +9,7 @@ import pytest
 
 from ddd_llm.evidence import load_analyzers
 from ddd_llm.evidence.base import AnalyzerResult, SourceFile
-from ddd_llm.evidence.code.python_code import MAX_CHARS, PythonCodeAnalyzer, documented_range
+from ddd_llm.evidence.code.python.python_code import MAX_CHARS, PythonCodeAnalyzer, documented_range
 from ddd_llm.models import ConfigParameter, FactBase, HealthCheck
 
 ANALYZER = PythonCodeAnalyzer()

@@ -1,0 +1,1 @@
+"""The Python analyzer, one module per concern; `python_code` registers it."""

@@ -1,0 +1,138 @@
+"""Python analyzer, part: health routes (FastAPI, Flask, Django, Tornado route declarations)."""
+
+from __future__ import annotations
+
+import ast
+
+from ddd_llm.evidence.base import is_health_path
+from ddd_llm.evidence.code.python._common import (
+    _DJANGO_ROUTES,
+    _HEALTH_HANDLER,
+    _ROUTE_CALLS,
+    _ROUTE_DECORATORS,
+    ReaderBase,
+    _dotted,
+    _keywords,
+    _last_name,
+    _one_line,
+    _str,
+)
+from ddd_llm.models import HealthCheck
+
+
+class RouteReader(ReaderBase):
+    """The reader's part for health routes."""
+
+    # --- health routes -----------------------------------------------------------------
+
+    def read_routes(self) -> None:
+        for function in self.functions:
+            self._route_decorators(function)
+        for cls in self.classes.values():
+            self._route_decorators(cls)
+        for call in self.calls:
+            self._route_call(call)
+
+    def _route_decorators(
+        self, owner: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    ) -> None:
+        for decorator in owner.decorator_list:
+            if not isinstance(decorator, ast.Call):
+                continue
+            func = decorator.func
+            method = _last_name(func)
+            if method not in _ROUTE_DECORATORS:
+                continue
+            keywords = _keywords(decorator)
+            path_node = decorator.args[0] if decorator.args else None
+            for key in ("path", "rule", "url", "uri"):
+                path_node = path_node or keywords.get(key)
+            paths = self._string_list(path_node)
+            receiver = _dotted(func.value) if isinstance(func, ast.Attribute) else None
+            prefix = self.route_prefixes.get(receiver or "", "")
+            for path in paths:
+                if not path.startswith("/") and not (path == "" and prefix):
+                    continue
+                full = (prefix + path) or "/"
+                if not (is_health_path(full) or _HEALTH_HANDLER.match(owner.name.lower())):
+                    continue
+                verb = "GET" if method in ("route", "api_route", "get") else method.upper()
+                self._health(full, decorator.lineno, owner.lineno, f"{verb} {full} ({owner.name})")
+
+    def _route_call(self, call: ast.Call) -> None:
+        func = call.func
+        name = _last_name(func) or ""
+        args = call.args
+        if name.endswith("Application"):
+            self._tornado(call)
+            return
+        if isinstance(func, ast.Name) and name in _DJANGO_ROUTES:
+            if len(args) < 2 and "view" not in _keywords(call):
+                return
+            path = _str(args[0]) if args else None
+            if path is None:
+                return
+            target = _django_target(path, regex=name != "path")
+            view = self.segment(args[1]) if len(args) > 1 else None
+        elif name in _ROUTE_CALLS or (
+            isinstance(func, ast.Attribute)
+            and _dotted(func.value) == "web"
+            and name in ("get", "head", "route")
+        ):
+            strings = [text for text in (_str(arg) for arg in args) if text is not None]
+            paths = [text for text in strings if text.startswith("/")]
+            if not paths:
+                return
+            target = paths[0]
+            if isinstance(func, ast.Attribute):
+                prefix = self.route_prefixes.get(_dotted(func.value) or "", "")
+                target = prefix + target
+            rest = [arg for arg in args if _str(arg) is None]
+            keywords = _keywords(call)
+            handler = (
+                keywords.get("endpoint") or keywords.get("view_func") or keywords.get("handler")
+            )
+            handler = rest[0] if rest else handler
+            view = self.segment(handler) if handler is not None else None
+        else:
+            return
+        if not is_health_path(target):
+            return
+        where = f" ({_one_line(view, 40)})" if view else ""
+        self._health(target, call.lineno, call.end_lineno or call.lineno, f"GET {target}{where}")
+
+    def _tornado(self, call: ast.Call) -> None:
+        """Tornado's `Application([(r"/health", HealthHandler), ...])`."""
+        handlers = call.args[0] if call.args else _keywords(call).get("handlers")
+        if not isinstance(handlers, ast.List | ast.Tuple):
+            return
+        for item in handlers.elts:
+            if not isinstance(item, ast.Tuple) or len(item.elts) < 2:
+                continue
+            path = _str(item.elts[0])
+            if path is None or not is_health_path(path):
+                continue
+            target = _django_target(path, regex=True)
+            view = self.segment(item.elts[1]) or ""
+            end = item.end_lineno or item.lineno
+            self._health(target, item.lineno, end, f"GET {target} ({_one_line(view, 40)})")
+
+    def _health(self, target: str, start: int, end: int, what: str) -> None:
+        fact = HealthCheck(
+            service=None,
+            summary=f"HTTP health endpoint {what}",
+            citations=[self.source.cite(start, end)],
+            check_type="http",
+            target=target,
+            port=None,
+            mechanism="code-endpoint",
+        )
+        self.emit(fact, start, end)
+
+
+def _django_target(path: str, regex: bool) -> str:
+    text = path
+    if regex:
+        text = text.removeprefix("^").removesuffix("$").removesuffix("\\Z")
+        text = text.removesuffix("/?")
+    return text if text.startswith("/") else "/" + text
