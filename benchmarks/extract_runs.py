@@ -11,9 +11,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from ddd_llm.config import ExtractOptions
 from ddd_llm.evals.facts_score import STATIC_KINDS, load_gold, score_facts
 from ddd_llm.index.store import load_embedding_function
-from ddd_llm.pipeline import ExtractOptions, extract
+from ddd_llm.pipeline import extract
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

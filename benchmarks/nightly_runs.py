@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from benchmarks.synth_org import generate, record_cassettes
-from ddd_llm.pipeline import ExtractOptions
+from ddd_llm.config import ExtractOptions
 
 
 def nightly(org: Path, out: Path, cassettes: Path, cache: Path, jobs: int) -> float:

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ddd_llm.config import ExtractOptions
+
 INTRO_FACT = re.compile(r"^- id: (\S+) \|", re.MULTILINE)
 READ = re.compile(r"^\s*(\d+) \| .*os\.getenv\(\"(\w+)\", \"(\w*)\"\)", re.MULTILINE)
 
@@ -162,7 +164,7 @@ def record_cassettes(repos: Sequence[Path], folder: Path, options: Any = None) -
 
     from ddd_llm.llm import Completion, ProviderSettings
     from ddd_llm.llm.replay import write_cassette
-    from ddd_llm.pipeline import ExtractOptions, dry_run
+    from ddd_llm.pipeline import dry_run
 
     folder.mkdir(parents=True, exist_ok=True)
     base = options or ExtractOptions(index=False)

@@ -40,6 +40,9 @@ from ddd_llm.models import FACT_KINDS, FactKind
 from ddd_llm.scan.scanner import MAX_FILE_BYTES
 
 FACTS_FILE = "facts.json"
+CHUNKS_FILE = "chunks.jsonl"
+"""The run's chunks (redacted text, exact lines) for `ask` to reuse: a header line with the
+run's fingerprint, then one chunk per line."""
 OUT_DIRNAME = ".ddd"
 """A run's output folder inside the repository when --out is not given."""
 ENV_PREFIX = "DDD_LLM_"

@@ -1,17 +1,19 @@
 """Run fingerprints: one hash of everything that decides a run's output, to skip unchanged work.
 
-A run's output (facts.json and the artifacts) is a function of: the scanned files'
-content, the options and environment that choose the model and what it is asked, the
+A run's output (facts.json and the artifacts) is a function of: the bytes of the files
+scan keeps, the options and environment that choose the model and what it is asked, the
 repository's path and commit, and the tool itself (its version, shipped prompts and
 templates). `fingerprint()` hashes exactly that; `extract` stores it in
 `run.fingerprint`, and a later command compares:
 
-    doc = up_to_date(repo, options)        # scans (cheap: no index, no model), compares
+    doc = up_to_date(repo, options)        # hashes the files scan would read, compares
     if doc is None:
         doc = extract(repo, options).document
 
-`up_to_date` is the one call `check` and batch runs use; `run_fingerprint` is what
-`extract` stores; `reusable_run` compares a known fingerprint with a facts.json.
+Comparing reads and hashes the files but neither decodes nor redacts them, nor chunks,
+embeds or asks anything. `up_to_date` is the one call `check`, `ask` and batch runs use;
+`run_fingerprint` is what `extract` stores; `reusable_run` compares a known fingerprint
+with a facts.json.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import hashlib
 import json
 import os
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -31,9 +33,9 @@ from ddd_llm.llm import capabilities
 from ddd_llm.models import FactsDocument
 from ddd_llm.render.renderer import ARTIFACTS
 from ddd_llm.resources import data_dir
-from ddd_llm.scan.scanner import scan
+from ddd_llm.scan.scanner import input_digests
 
-FINGERPRINT_VERSION = 1
+FINGERPRINT_VERSION = 2
 """Bumped when the recipe below changes, so old fingerprints never match by accident."""
 MODEL_ENVIRONMENT = ("DDD_LLM_MODEL", "OPENAI_BASE_URL")
 """Environment variables that choose the model when options do not (openai provider)."""
@@ -85,7 +87,10 @@ def tool_digest() -> str:
 
 
 def fingerprint(files: Iterable[tuple[str, str]], settings: Mapping[str, object]) -> str:
-    """sha256 of (path, content) pairs, in path order, and of the JSON-able settings."""
+    """sha256 of (path, content) pairs, in path order, and of the JSON-able settings.
+
+    A run passes each kept file's path and the sha256 of its bytes (`ScannedFile.sha256`).
+    """
     digest = hashlib.sha256(f"ddd-llm-fingerprint-v{FINGERPRINT_VERSION}\0".encode())
     for path, text in sorted(files):
         digest.update(path.encode() + b"\0" + _sha(text.encode("utf-8", "replace")).encode())
@@ -157,15 +162,18 @@ def git_commit(root: Path) -> str | None:
 def run_fingerprint(
     repo: Path, options: ExtractOptions, files: Iterable[tuple[str, str]], commit: str | None
 ) -> str:
-    """The fingerprint `extract` stores, from the files it already scanned."""
+    """The fingerprint `extract` stores; `files`: (path, sha256 of its bytes) of each kept file."""
     return fingerprint(files, run_settings(repo, options, commit))
 
 
+def current_inputs(repo: Path, options: ExtractOptions) -> list[tuple[str, str]]:
+    """(path, sha256 of the bytes) of the files a run would read now: no decoding, no redaction."""
+    return input_digests(Path(repo), max_bytes=options.max_file_bytes)
+
+
 def current_fingerprint(repo: Path, options: ExtractOptions) -> str:
-    """The fingerprint a run would get now: scans the repository, embeds and asks nothing."""
-    scanned = scan(Path(repo), max_bytes=options.max_file_bytes)
-    files = [(f.path, f.text) for f in scanned.files]
-    return run_fingerprint(repo, options, files, git_commit(Path(repo)))
+    """The fingerprint a run would get now: hashes the files, embeds and asks nothing."""
+    return run_fingerprint(repo, options, current_inputs(repo, options), git_commit(Path(repo)))
 
 
 def reusable_run(
@@ -184,9 +192,21 @@ def reusable_run(
     return doc
 
 
-def up_to_date(repo: Path, options: ExtractOptions) -> FactsDocument | None:
-    """The previous run's document when nothing that decides its output has changed."""
+def up_to_date(
+    repo: Path, options: ExtractOptions, *, also: Sequence[ExtractOptions] = ()
+) -> FactsDocument | None:
+    """The previous run's document when nothing that decides its output has changed.
+
+    `also`: other options the run may have been made with (the files are hashed once);
+    `ask` accepts the static run it extracts itself when facts.json is missing.
+    """
     out_dir = output_dir(repo, options)
     if not (out_dir / FACTS_FILE).is_file() or not Path(repo).is_dir():
         return None
-    return reusable_run(out_dir, current_fingerprint(repo, options), ARTIFACTS)
+    inputs = current_inputs(repo, options)
+    commit = git_commit(Path(repo))
+    for candidate in (options, *also):
+        doc = reusable_run(out_dir, run_fingerprint(repo, candidate, inputs, commit), ARTIFACTS)
+        if doc is not None:
+            return doc
+    return None

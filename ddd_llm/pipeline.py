@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -16,6 +16,7 @@ from ddd_llm.assess.order import StartOrder, start_order
 from ddd_llm.atomic import atomic_write
 from ddd_llm.chunk.chunker import Chunk, chunk_file
 from ddd_llm.config import (
+    CHUNKS_FILE,
     FACTS_FILE,
     ExtractOptions,
     build_cache,
@@ -59,10 +60,10 @@ from ddd_llm.models import (
 from ddd_llm.render.renderer import render_all
 from ddd_llm.scan.redact import mark_redacted
 from ddd_llm.scan.repotext import RepoText
-from ddd_llm.scan.scanner import ScanResult, scan
+from ddd_llm.scan.scanner import ScanResult, nothing_to_read, scan
 from ddd_llm.verify.verifier import verify
 
-__all__ = ["FACTS_FILE", "ExtractOptions", "ExtractResult", "extract", "git_commit"]
+__all__ = ["CHUNKS_FILE", "FACTS_FILE", "ExtractOptions", "ExtractResult", "extract", "git_commit"]
 Clock = Callable[[], datetime]
 Notify = Callable[[str], None]
 
@@ -94,11 +95,16 @@ def build_index(
     embedding_loader: Callable[[], Any] = load_embedding_function,
     client_factory: Callable[[Path], Any] = persistent_client,
     collection: str = "chunks",
+    reuse: bool = False,
 ) -> tuple[ChunkIndex | None, IndexStats]:
-    """Sync the chunks into the index; an unusable index is a warning, never the end of the run."""
+    """Sync the chunks into the index; an unusable index is a warning, never the end of the run.
+
+    `reuse`: the chunks are a finished run's; an index already holding exactly them is
+    opened as it is, without a sync.
+    """
     try:
         index = ChunkIndex(client_factory(index_dir), collection, embedding_loader())
-        stats = index.sync(chunks)
+        stats = _sync(index, chunks, reuse)
     except IndexUnavailable as exc:
         warnings.append(
             Diagnostic(path=str(index_dir), message=f"index skipped: {exc}", source="index")
@@ -116,15 +122,68 @@ def build_shared_index(
     *,
     embedding_loader: Callable[[], Any] = load_embedding_function,
     now: str = "",
+    reuse: bool = False,
 ) -> tuple[ChunkIndex | None, IndexStats]:
     """As build_index, on a shared chroma server: one collection per repository and commit."""
     try:
         index, seed = open_shared(http_client(url), repo, commit, embedding_loader(), now)
-        stats = index.sync(chunks, seed=seed)
+        stats = _sync(index, chunks, reuse, seed)
     except IndexUnavailable as exc:
         warnings.append(Diagnostic(path=url, message=f"index skipped: {exc}", source="index"))
         return None, IndexStats(chunks=len(chunks), available=False, location=url)
     return index, stats.model_copy(update={"location": f"{url}#{index.name}"})
+
+
+def _sync(
+    index: ChunkIndex, chunks: list[Chunk], reuse: bool, seed: ChunkIndex | None = None
+) -> IndexStats:
+    if reuse and index.holds(chunks):
+        return IndexStats(chunks=len(chunks))
+    return index.sync(chunks, seed=seed)
+
+
+def index_chunks(
+    chunks: list[Chunk],
+    options: ExtractOptions,
+    root: Path,
+    out_dir: Path,
+    warnings: list[Diagnostic],
+    *,
+    now: str,
+    notify: Notify | None = None,
+    embedding_loader: Callable[[], Any] = load_embedding_function,
+    client_factory: Callable[[Path], Any] = persistent_client,
+    reuse: bool = False,
+) -> tuple[ChunkIndex | None, IndexStats]:
+    """The index the options name (none, a folder, or a shared server), holding `chunks`."""
+    say = notify or (lambda _msg: None)
+    if not options.index:
+        return None, IndexStats(chunks=len(chunks), available=False)
+    if options.chroma_url:
+        index, stats = build_shared_index(
+            chunks,
+            options.chroma_url,
+            options.repo_name or root.resolve().name,
+            git_commit(root),
+            warnings,
+            embedding_loader=embedding_loader,
+            now=now,
+            reuse=reuse,
+        )
+    else:
+        index, stats = build_index(
+            chunks,
+            options.index_dir or out_dir / "index",
+            warnings,
+            embedding_loader=embedding_loader,
+            client_factory=client_factory,
+            reuse=reuse,
+        )
+    if reuse and index is not None and not (stats.embedded or stats.removed):
+        say(f"index: reused as it is ({stats.chunks} chunks)")
+    else:
+        say(f"index: {stats.embedded} chunks embedded, {stats.removed} removed")
+    return index, stats
 
 
 @dataclass
@@ -152,12 +211,19 @@ def prepare(
     notify: Notify | None = None,
     embedding_loader: Callable[[], Any] = load_embedding_function,
     client_factory: Callable[[Path], Any] = persistent_client,
+    require_files: bool = False,
 ) -> Prepared:
-    """scan → chunk → index → evidence, with services named and static facts owned."""
+    """scan → chunk → index → evidence, with services named and static facts owned.
+
+    `require_files`: a folder without one readable file is an InputError (exit 2), raised
+    before anything is written; otherwise it is a scan warning.
+    """
     say = notify or (lambda _msg: None)
     started = clock()
     root = Path(repo)
     scanned = scan(root, max_bytes=options.max_file_bytes)
+    if require_files and not scanned.files:
+        raise nothing_to_read(root, len(scanned.skipped))
     say(
         f"scanned {len(scanned.files)} files, skipped {len(scanned.skipped)}, "
         f"redacted {len(scanned.redactions)} secrets "
@@ -177,28 +243,17 @@ def prepare(
     # scan already redacted every file: chunks, index, analyzers and prompts never see a secret.
     chunks = [c for f in scanned.files for c in chunk_file(f.path, f.text)]
     say(f"chunked into {len(chunks)} chunks")
-    index: ChunkIndex | None = None
-    index_stats = IndexStats(chunks=len(chunks), available=False)
-    if options.index and options.chroma_url:
-        index, index_stats = build_shared_index(
-            chunks,
-            options.chroma_url,
-            options.repo_name or root.resolve().name,
-            git_commit(root),
-            warnings,
-            embedding_loader=embedding_loader,
-            now=started.isoformat(),
-        )
-        say(f"index: {index_stats.embedded} chunks embedded, {index_stats.removed} removed")
-    elif options.index:
-        index, index_stats = build_index(
-            chunks,
-            options.index_dir or out_dir / "index",
-            warnings,
-            embedding_loader=embedding_loader,
-            client_factory=client_factory,
-        )
-        say(f"index: {index_stats.embedded} chunks embedded, {index_stats.removed} removed")
+    index, index_stats = index_chunks(
+        chunks,
+        options,
+        root,
+        out_dir,
+        warnings,
+        now=started.isoformat(),
+        notify=notify,
+        embedding_loader=embedding_loader,
+        client_factory=client_factory,
+    )
 
     evidence = analyze_files(SourceFile(f.path, f.text) for f in scanned.files)
     warnings.extend(evidence.warnings)
@@ -257,7 +312,7 @@ def run_locks(repo: Path, options: ExtractOptions) -> AbstractContextManager[Non
 def dry_run(repo: Path, options: ExtractOptions, **kwargs: Any) -> tuple[ExtractPlan, str]:
     """The calls an extract would make (and the model it would use), calling nothing."""
     with run_locks(repo, options):  # the index is still brought up to date
-        prepared = prepare(repo, options, **kwargs)
+        prepared = prepare(repo, options, require_files=True, **kwargs)
     provider = build_provider(options)
     return plan_llm(prepared, options, provider), provider.model
 
@@ -294,6 +349,7 @@ def extract_unlocked(
         notify=notify,
         embedding_loader=embedding_loader,
         client_factory=client_factory,
+        require_files=True,
     )
     warnings = prepared.warnings
     llm_facts: list[FactBase] = []
@@ -371,7 +427,7 @@ def extract_unlocked(
             index=prepared.index_stats,
             failures=failures,
             fingerprint=run_fingerprint(
-                repo, options, [(f.path, f.text) for f in prepared.scanned.files], commit
+                repo, options, [(f.path, f.sha256) for f in prepared.scanned.files], commit
             ),
         ),
         services=services,
@@ -386,6 +442,7 @@ def extract_unlocked(
     artifacts = render_all(document, out_dir, intro_writer)
     if intro_writer is not None:
         say(intro_writer.account(document.run))
+    write_chunks(prepared.chunks, out_dir / CHUNKS_FILE, document.run.fingerprint)
     write_facts(document, out_dir / FACTS_FILE)
     return ExtractResult(document, out_dir, [out_dir / FACTS_FILE, *artifacts], order)
 
@@ -435,6 +492,27 @@ def write_facts(document: FactsDocument, path: Path) -> None:
     atomic_write(
         path, json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
     )
+
+
+def write_chunks(chunks: list[Chunk], path: Path, fingerprint: str | None) -> None:
+    """Atomic write, before facts.json: the chunks scan redacted, tagged with the run."""
+    lines = [json.dumps({"fingerprint": fingerprint, "chunks": len(chunks)})]
+    lines += [json.dumps(asdict(c), ensure_ascii=False) for c in chunks]
+    atomic_write(path, "\n".join(lines) + "\n")
+
+
+def read_chunks(path: Path, fingerprint: str | None) -> list[Chunk] | None:
+    """The chunks a run with `fingerprint` wrote; None when missing, damaged or another run's."""
+    if fingerprint is None:
+        return None
+    try:
+        header, *rows = path.read_text(encoding="utf-8").splitlines()
+        meta = json.loads(header)
+        if meta.get("fingerprint") != fingerprint or meta.get("chunks") != len(rows):
+            return None
+        return [Chunk(**json.loads(row)) for row in rows]
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
 
 
 def read_facts(path: Path) -> FactsDocument:

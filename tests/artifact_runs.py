@@ -7,7 +7,8 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ddd_llm.pipeline import ExtractOptions, ExtractResult, extract
+from ddd_llm.config import ExtractOptions
+from ddd_llm.pipeline import ExtractResult, extract
 from tests.conftest import FIXTURES
 
 ARTIFACT_FIXTURES = ("compose-shop", "k8s-payments", "vm-telemetry")

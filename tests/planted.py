@@ -19,12 +19,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ddd_llm.config import ExtractOptions
 from ddd_llm.evals.facts_score import load_gold
 from ddd_llm.extract.llm_extract import Planned as Planned_
 from ddd_llm.llm import Completion, ProviderSettings, get_provider
 from ddd_llm.llm.replay import write_cassette
 from ddd_llm.models import Citation, FactBase, HealthCheck, ResourceRequirement
-from ddd_llm.pipeline import ExtractOptions, plan_llm, prepare
+from ddd_llm.pipeline import plan_llm, prepare
 from ddd_llm.scan.repotext import RepoText
 from ddd_llm.verify.verifier import key_terms, mentions
 

@@ -13,7 +13,6 @@ must be able to check every line of it.
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -26,8 +25,11 @@ from pydantic import Field
 
 from ddd_llm.chunk.chunker import Chunk
 from ddd_llm.chunk.tokens import count_tokens
+from ddd_llm.config import build_cache, build_provider, output_dir
 from ddd_llm.errors import IndexUnavailable
 from ddd_llm.fact_fields import own_fields
+from ddd_llm.fingerprint import up_to_date
+from ddd_llm.index.lexical import LexicalIndex, fuse, stem, stems, tokenize
 from ddd_llm.index.store import ChunkIndex, load_embedding_function, persistent_client
 from ddd_llm.llm import LlmRequest, Provider
 from ddd_llm.llm.cache import ResponseCache
@@ -38,6 +40,7 @@ from ddd_llm.llm.schemas import AnswerCitation, AskAnswer, Confidence
 from ddd_llm.models import (
     Citation,
     ConfigParameter,
+    Diagnostic,
     FactBase,
     FactsDocument,
     Gap,
@@ -47,13 +50,18 @@ from ddd_llm.models import (
     Usage,
 )
 from ddd_llm.pipeline import (
+    CHUNKS_FILE,
     FACTS_FILE,
     ExtractOptions,
     extract_unlocked,
+    index_chunks,
     prepare,
+    read_chunks,
     read_facts,
     run_locks,
+    utc_now,
 )
+from ddd_llm.scan.scanner import require_readable
 
 PROMPT = "ask"
 NOT_DOCUMENTED = "The repository does not document this."
@@ -162,8 +170,14 @@ class Knowledge:
         return out
 
     @cached_property
-    def stats(self) -> _Stats:
-        return _Stats.build(self.chunks)
+    def chunk_lexical(self) -> LexicalIndex:
+        """BM25 over the chunks (bm25s, Snowball stems), built on first use."""
+        return LexicalIndex([c.text for c in self.chunks])
+
+    @cached_property
+    def fact_lexical(self) -> LexicalIndex:
+        """BM25 over the facts' text, in the order of `facts`."""
+        return LexicalIndex([fact_text(f) for f in self.facts])
 
     @cached_property
     def services(self) -> list[str]:
@@ -178,41 +192,80 @@ def load_knowledge(
     embedding_loader: Callable[[], Any] = load_embedding_function,
     client_factory: Callable[[Path], Any] = persistent_client,
 ) -> Knowledge:
-    """Bring the index up to date and read OUT/facts.json, extracting static facts if missing.
+    """Read OUT/facts.json and the run's chunks, reading the repository only when it changed.
 
+    An up-to-date run (its fingerprint is that of the files and options now) is reused as
+    it is: its chunks come from OUT/chunks.jsonl and its index is opened, not synced. A
+    stale run's facts are kept, the repository is scanned and chunked and the index synced.
     A missing facts.json is built with static evidence only (`--llm none`): fast, and the
     same on every machine. Run `ddd-llm extract --llm …` first for model-extracted facts.
     """
-    from ddd_llm.config import output_dir  # (ask.py's import block belongs to retrieval work)
-
     say = notify or (lambda _msg: None)
     root = Path(repo)
     out_dir = output_dir(root, options)
     facts_path = out_dir / FACTS_FILE
     notes: list[str] = []
+    static = replace(options, llm="none")
+    loaders: dict[str, Any] = {
+        "embedding_loader": embedding_loader,
+        "client_factory": client_factory,
+    }
     with run_locks(root, options):
+        knowledge: Knowledge | None = None
         if not facts_path.is_file():
+            require_readable(root, max_bytes=options.max_file_bytes)  # before anything is said
             say(f"no {facts_path}: extracting static facts first")
             notes.append(
                 f"facts come from static evidence only ({facts_path} was missing); run "
                 "`ddd-llm extract` with a model for facts drawn from documentation too"
             )
-            extract_unlocked(
-                root,
-                replace(options, llm="none"),
-                notify=notify,
-                embedding_loader=embedding_loader,
-                client_factory=client_factory,
+            done = extract_unlocked(root, static, notify=notify, **loaders)
+            knowledge = _reuse(root, options, done.document, notes, notify, loaders)
+        else:
+            # The static run ask extracts itself counts as up to date for any --llm.
+            document = up_to_date(root, options, also=[static])
+            if document is not None:
+                say(f"reusing the up-to-date run in {out_dir}")
+                knowledge = _reuse(root, options, document, notes, notify, loaders)
+            else:
+                require_readable(root, max_bytes=options.max_file_bytes)
+                say(f"the run in {out_dir} is out of date: reading the repository again")
+        if knowledge is None:
+            prepared = prepare(root, options, notify=notify, require_files=True, **loaders)
+            notes.extend(str(w) for w in prepared.warnings if w.source == "index")
+            knowledge = Knowledge(
+                root, out_dir, read_facts(facts_path), prepared.chunks, prepared.index, notes
             )
-        prepared = prepare(
-            root,
-            options,
-            notify=notify,
-            embedding_loader=embedding_loader,
-            client_factory=client_factory,
-        )
-    notes.extend(str(w) for w in prepared.warnings if w.source == "index")
-    return Knowledge(root, out_dir, read_facts(facts_path), prepared.chunks, prepared.index, notes)
+    return knowledge
+
+
+def _reuse(
+    root: Path,
+    options: ExtractOptions,
+    document: FactsDocument,
+    notes: list[str],
+    notify: Notify | None,
+    loaders: dict[str, Any],
+) -> Knowledge | None:
+    """A finished run's knowledge: its saved chunks and its index (None: no usable chunks)."""
+    out_dir = output_dir(root, options)
+    chunks = read_chunks(out_dir / CHUNKS_FILE, document.run.fingerprint)
+    if chunks is None:
+        return None
+    warnings: list[Diagnostic] = []
+    index, _stats = index_chunks(
+        chunks,
+        options,
+        root,
+        out_dir,
+        warnings,
+        now=utc_now().isoformat(),
+        notify=notify,
+        reuse=True,
+        **loaders,
+    )
+    notes.extend(str(w) for w in warnings if w.source == "index")
+    return Knowledge(root, out_dir, document, chunks, index, notes)
 
 
 # ---------------------------------------------------------------------------------------
@@ -223,61 +276,43 @@ _IDENT = re.compile(
     r"^(--?[a-z0-9][\w.-]*|[a-z0-9]+(?:[_.][a-z0-9]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)$"
 )
 """--flag, snake_case or dotted.key, UPPER_CASE with an underscore (not acronyms like API)."""
-STOPWORDS = frozenset(
-    "a an the is are was were be been being do does did doing i we you my our your to of in on "
-    "for with and or at by from it its this that these those what which who whom how when where "
-    "why can could should must will would may might shall there their them they as if then than "
-    "so not no any all some each every into out up about over under again once here very just "
-    "also only own same too more most other such both few nor get got make need want know tell "
-    "me please repo repository have has had much many".split()
+QUESTION_WORDS = stems(
+    "how do does did doing what which who whom when where why can could should must would may "
+    "might need want know tell me please repo repository have has had much many i we you my our "
+    "your get got make"
 )
-STEM = 5
-"""Plain words compare on their first five letters: rotate/rotation, health/healthy."""
+"""Words of asking, not of the topic: left out of a question's terms (the index's own
+stop words, bm25s' English list, are left out of both sides)."""
 
 INTENTS: dict[str, frozenset[str]] = {
-    # Question words that point at one fact kind (or gap category), compared as stems.
-    "health_check": frozenset({"healt", "probe", "liven", "readi", "alive", "heart"}),
-    "dependency": frozenset({"befor", "first", "depen", "requi", "runni", "wait"}),
-    "config_parameter": frozenset(
-        {"safe", "value", "range", "defau", "setti", "confi", "maxim", "minim", "tune", "tunin"}
-        | {"param", "varia", "flag", "max", "min", "set", "chang"}
+    # Question words that point at one fact kind (or gap category), as Snowball stems.
+    "health_check": stems("health healthy probe liveness readiness alive heartbeat"),
+    "dependency": stems("before first depends dependency requires running wait"),
+    "config_parameter": stems(
+        "safe value range default setting config configuration maximum minimum tune tuning "
+        "parameter variable flag max min set change"
     ),
-    "resource_requirement": frozenset(
-        {"memor", "cpu", "disk", "limit", "reque", "port", "volum", "resou", "space", "user"}
+    "resource_requirement": stems(
+        "memory cpu disk limit request port volume resource resources space user"
     ),
-    "validation_method": frozenset({"verif", "confi", "valid", "succe", "worke", "check"}),
+    "validation_method": stems("verify confirm validate validation success worked check"),
 }
 GAP_INTENTS: dict[str, frozenset[str]] = {
     "health_check": INTENTS["health_check"],
-    "resource_threshold": frozenset({"memor", "cpu", "limit", "resou", "thres"}),
-    "validation_method": frozenset({"verif", "confi", "valid", "succe"}),
-    "backup": frozenset({"backu", "back", "resto", "dump"}),
-    "safe_range": frozenset({"safe", "range", "maxim", "minim", "max", "min", "value"}),
+    "resource_threshold": stems("memory cpu limit resource threshold"),
+    "validation_method": stems("verify confirm validate validation success"),
+    "backup": stems("backup back restore dump"),
+    "safe_range": stems("safe range maximum minimum max min value"),
     "start_order": INTENTS["dependency"],
     "dependency": INTENTS["dependency"],
 }
-PROCEDURAL = frozenset({"how", "steps", "procedure", "what"})
-
-
-def _stem(word: str) -> str:
-    if word.isalpha():
-        return word[:STEM]
-    return word
+PROCEDURAL = stems("how steps procedure")
+WANTS_RANGE = stems("safe range maximum minimum")
 
 
 def terms(text: str) -> list[str]:
-    """Stemmed content words; identifiers count whole and by their parts."""
-    out: list[str] = []
-    for raw in _WORD.findall(text):
-        word = raw.lower().strip(".-/_")
-        if not word:
-            continue
-        parts = [p for p in re.split(r"[_.\-/]+", word) if p]
-        for piece in [word, *parts] if len(parts) > 1 else [word]:
-            if piece in STOPWORDS or len(piece) < 2:
-                continue
-            out.append(_stem(piece))
-    return out
+    """Content words as the lexical index sees them (ddd_llm.index.lexical.tokenize)."""
+    return tokenize(text)
 
 
 def identifiers(question: str) -> set[str]:
@@ -292,31 +327,6 @@ def identifiers(question: str) -> set[str]:
 
 def _norm_name(name: str) -> str:
     return name.lower().lstrip("-").replace("-", "_")
-
-
-@dataclass(frozen=True)
-class _Stats:
-    idf: dict[str, float]
-    default_idf: float
-
-    @staticmethod
-    def build(chunks: Sequence[Chunk]) -> _Stats:
-        df: dict[str, int] = {}
-        for chunk in chunks:
-            for t in set(terms(chunk.text)):
-                df[t] = df.get(t, 0) + 1
-        n = len(chunks)
-        return _Stats(
-            {t: math.log((n + 1) / (c + 1)) + 1 for t, c in df.items()}, math.log(n + 1) + 1
-        )
-
-    def coverage(self, question: set[str], text_terms: set[str]) -> float:
-        """Share of the question's (idf-weighted) terms that the text holds."""
-        total = sum(self.idf.get(t, self.default_idf) for t in question)
-        if not total:
-            return 0.0
-        held = sum(self.idf.get(t, self.default_idf) for t in question if t in text_terms)
-        return held / total
 
 
 @dataclass(frozen=True)
@@ -335,16 +345,16 @@ class Query:
 
     @property
     def procedural(self) -> bool:
-        return bool(self.stems & {"how", "steps", "proce"})
+        return bool(self.stems & PROCEDURAL)
 
     @property
     def wants_range(self) -> bool:
         """A question after a safe value or range ("what is a safe value for X")."""
-        return bool(self.stems & {"safe", "range", "maxim", "minim"})
+        return bool(self.stems & WANTS_RANGE)
 
 
 def analyse(question: str, services: Sequence[str]) -> Query:
-    words = [_stem(w.lower()) for w in re.findall(r"[A-Za-z0-9]+", question)]
+    words = [stem(w) for w in re.findall(r"[A-Za-z0-9]+", question)]
     stems = frozenset(words)
     lowered = question.lower()
     mentioned = set()
@@ -360,7 +370,7 @@ def analyse(question: str, services: Sequence[str]) -> Query:
         if len(owners) == 1 and len(part) >= 4 and re.search(rf"\b{re.escape(part)}\b", lowered):
             mentioned.add(owners[0])
     intents = frozenset(k for k, words_ in INTENTS.items() if stems & words_)
-    found = frozenset(terms(question))
+    found = frozenset(t for t in terms(question) if t not in QUESTION_WORDS)
     generic = set().union(*(terms(name) for name in mentioned))
     return Query(
         question,
@@ -469,17 +479,24 @@ def retrieve(
 ) -> list[Source]:
     """The facts and excerpts to answer from, best first, within settings.context_tokens.
 
-    A fact that a question names (MAX_CONNECTIONS, --workers) outranks everything else;
-    then facts and chunks rank by the share of the question's words they hold, with a lift
-    for facts of the question's service and kind, and for chunks the index found close.
+    Candidates: facts and chunks that hold enough of the question's words (coverage weighted
+    by BM25's idf), that the question names (MAX_CONNECTIONS, --workers), or, for facts, of
+    the service and kind asked about. Their order is the reciprocal rank fusion of four
+    rankings: BM25 over the facts, BM25 over the chunks (bm25s), the vector index's
+    similarity, and a rule score (a named fact first; a lift for the question's service
+    and kind). A fact that a question names outranks everything else.
     """
     notes = warnings if warnings is not None else []
     query = analyse(question, knowledge.services)
-    stats = knowledge.stats
-    ranked: list[tuple[float, int, str, int, Source]] = []
-    for fact in knowledge.facts:
-        held = set(terms(fact_text(fact)))
-        lexical = stats.coverage(set(query.terms), held)
+    wanted = sorted(query.terms)
+    candidates: dict[str, Source] = {}
+    rule: list[tuple[float, int, str, int, str]] = []
+    named: list[str] = []
+    fact_lex = knowledge.fact_lexical
+    fact_bm25 = fact_lex.scores(wanted)
+    for i, fact in enumerate(knowledge.facts):
+        held = fact_lex.held[i]
+        lexical = fact_lex.coverage(query.terms, held)
         exact = bool(query.names & _fact_names(fact))
         score = (
             lexical
@@ -489,11 +506,12 @@ def retrieve(
         )
         if query.services and fact.service not in query.services and not exact:
             score /= 2  # the question names another service
-        named = fact.service in query.services and fact.fact_kind in query.intents
-        if score < FACT_MIN or not (exact or named or lexical >= FACT_LEXICAL_MIN):
+        asked = fact.service in query.services and fact.fact_kind in query.intents
+        if score < FACT_MIN or not (exact or asked or lexical >= FACT_LEXICAL_MIN):
             continue
         body = fact_body(fact, knowledge)
-        src = Source(
+        key = f"fact:{fact.id}"
+        candidates[key] = Source(
             "",
             "fact",
             f"verified fact {fact.id}",
@@ -503,23 +521,28 @@ def retrieve(
             lexical,
             exact,
             count_tokens(body),
-            stats.coverage(set(query.topic), held),
+            fact_lex.coverage(query.topic, held),
             fact=fact,
         )
-        ranked.append((-round(score, 3), 0, fact.id, 0, src))
+        rule.append((-round(score, 3), 0, fact.id, 0, key))
+        if exact:
+            named.append(key)
     similar = _index_hits(knowledge, question, settings.top_k, notes)
-    for chunk in knowledge.chunks:
+    chunk_lex = knowledge.chunk_lexical
+    chunk_bm25 = chunk_lex.scores(wanted)
+    for i, chunk in enumerate(knowledge.chunks):
         if excerpt_budget is not None and chunk.tokens > excerpt_budget:
             continue
-        held = set(terms(chunk.text))
-        lexical = stats.coverage(set(query.terms), held)
+        held = chunk_lex.held[i]
+        lexical = chunk_lex.coverage(query.terms, held)
         lowered = chunk.text.lower()
         exact = any(re.search(rf"(?<![\w-]){re.escape(n)}(?!\w)", lowered) for n in query.names)
         score = 0.6 * lexical + 0.6 * similar.get(chunk.id, 0.0) + (0.5 if exact else 0.0)
         if score < EXCERPT_MIN:
             continue
         body = numbered(chunk.text, chunk.start_line)
-        src = Source(
+        key = f"chunk:{chunk.id}"
+        candidates[key] = Source(
             "",
             "excerpt",
             f"excerpt {chunk.path} lines {chunk.start_line}-{chunk.end_line}",
@@ -529,16 +552,42 @@ def retrieve(
             lexical,
             exact,
             count_tokens(body),
-            stats.coverage(set(query.topic), held),
+            chunk_lex.coverage(query.topic, held),
             chunk=chunk,
         )
-        ranked.append((-round(score, 3), 1, chunk.path, chunk.start_line, src))
-    ranked.sort(key=lambda r: r[:4])
+        rule.append((-round(score, 3), 1, chunk.path, chunk.start_line, key))
+    rule.sort()
+    by_rule = [r[-1] for r in rule]
+    position = {key: n for n, key in enumerate(by_rule)}
+
+    def ranking(scored: list[tuple[float, str]]) -> list[str]:
+        return [k for s, k in sorted(scored, key=lambda p: (-p[0], position[p[1]])) if s > 0]
+
+    facts_by_bm25 = ranking(
+        [
+            (fact_bm25[i], f"fact:{f.id}")
+            for i, f in enumerate(knowledge.facts)
+            if f"fact:{f.id}" in candidates
+        ]
+    )
+    chunks_by_bm25 = ranking(
+        [
+            (chunk_bm25[i], f"chunk:{c.id}")
+            for i, c in enumerate(knowledge.chunks)
+            if f"chunk:{c.id}" in candidates
+        ]
+    )
+    chunks_by_vector = ranking(
+        [(sim, f"chunk:{cid}") for cid, sim in similar.items() if f"chunk:{cid}" in candidates]
+    )
+    fused = [key for key, _ in fuse([by_rule, facts_by_bm25, chunks_by_bm25, chunks_by_vector])]
+    order = named + [key for key in fused if key not in named]
     picked: list[Source] = []
     used = 0
     counts = {"fact": 0, "excerpt": 0}
     limits = {"fact": MAX_FACTS, "excerpt": MAX_EXCERPTS}
-    for *_key, src in ranked:
+    for key in order:
+        src = candidates[key]
         if counts[src.kind] >= limits[src.kind] or used + src.tokens > settings.context_tokens:
             continue
         counts[src.kind] += 1
@@ -658,7 +707,7 @@ def _static_fact(fact: FactBase, source: Source, query: Query) -> bool:
     if query.services and fact.service not in query.services:
         return False
     if isinstance(fact, ResourceRequirement):
-        asked = {r for r in RESOURCES if _stem(r) in query.stems}
+        asked = {r for r in RESOURCES if stem(r) in query.stems}
         if asked and fact.resource not in asked:
             return False  # "how much memory": not the cpu fact
     if fact.fact_kind in BY_SERVICE and fact.service in query.services:
@@ -978,7 +1027,6 @@ def open_session(
     clock: Clock = time.perf_counter,
 ) -> AskSession:
     """Knowledge (built if missing) and the provider named by options.llm."""
-    from ddd_llm.config import build_cache, build_provider  # (see load_knowledge)
     from ddd_llm.llm import capabilities
 
     if provider is None and capabilities(options.llm).answers_questions:

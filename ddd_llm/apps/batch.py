@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from ddd_llm.apps.summary import BatchSummary, RepoRun, build_summary, write_summary
 from ddd_llm.atomic import atomic_write
-from ddd_llm.config import Executor, ExtractOptions
+from ddd_llm.config import CHUNKS_FILE, Executor, ExtractOptions
 from ddd_llm.errors import DddError, InputError
 from ddd_llm.extract import prose
 from ddd_llm.fingerprint import up_to_date
@@ -369,10 +369,14 @@ def _ray_task(target: Target, options: ExtractOptions, queue: Any) -> RepoResult
         if not result.ok:
             return result
         facts = (out_dir / "facts.json").read_bytes()
+        chunks = out_dir / CHUNKS_FILE  # what `ask` reuses instead of rescanning
+        chunk_text = chunks.read_text(encoding="utf-8") if chunks.is_file() else None
     try:
         artifacts = _artifacts_for(facts, options, options.out_dir)
     except Exception as exc:  # noqa: BLE001 - as in extract_one: a result, not a crash
         return replace(result, ok=False, error=f"rendering failed: {type(exc).__name__}: {exc}")
+    if chunk_text is not None:
+        artifacts[CHUNKS_FILE] = chunk_text
     return replace(result, facts=facts, artifacts=artifacts)
 
 

@@ -18,6 +18,7 @@ from ddd_llm.fingerprint import up_to_date
 from ddd_llm.models import FactsDocument
 from ddd_llm.pipeline import ExtractResult, Notify, extract
 from ddd_llm.render.sarif import to_sarif
+from ddd_llm.scan.scanner import require_readable
 
 Format = Literal["text", "json", "sarif"]
 FORMATS: tuple[str, ...] = tuple(f.value for f in ReportFormat)
@@ -73,6 +74,8 @@ def run_check(
     doc = up_to_date(Path(repo), options)
     reused = doc is not None
     if doc is None:
+        # An empty folder fails here, on one line, before anything is said or extracted.
+        require_readable(Path(repo), max_bytes=options.max_file_bytes)
         say("no up-to-date run in the output folder: extracting")
         doc = run(Path(repo), options, notify=notify).document
     else:

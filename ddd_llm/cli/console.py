@@ -134,20 +134,28 @@ def _bars(label: str) -> Progress:
 
 @contextmanager
 def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
-    """A bar over model calls, shown on stderr once the first call finishes."""
+    """A bar over model calls, shown on stderr once the first call finishes (a run that
+    makes no call, or fails first, prints nothing)."""
     if not enabled:
         yield lambda _done, _total: None
         return
-    with _bars("model calls") as progress:
-        task: TaskID | None = None
+    progress: Progress | None = None
+    task: TaskID | None = None
 
-        def update(done: int, total: int) -> None:
-            nonlocal task
-            if task is None:
-                task = progress.add_task("calls", total=total)
-            progress.update(task, completed=done, total=total)
+    def update(done: int, total: int) -> None:
+        nonlocal progress, task
+        if progress is None:
+            progress = _bars("model calls")
+            progress.start()
+            task = progress.add_task("calls", total=total)
+        assert task is not None
+        progress.update(task, completed=done, total=total)
 
+    try:
         yield update
+    finally:
+        if progress is not None:
+            progress.stop()
 
 
 def print_plan(plan: ExtractPlan, provider: str, model: str) -> None:

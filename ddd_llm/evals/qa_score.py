@@ -77,12 +77,12 @@ from ddd_llm.apps.ask import (
     open_session,
     reask_request,
 )
+from ddd_llm.config import ExtractOptions
 from ddd_llm.errors import InputError
 from ddd_llm.llm import Completion, Provider
 from ddd_llm.llm.replay import write_cassette
 from ddd_llm.llm.schemas import AskAnswer
 from ddd_llm.models import Citation, LlmInfo, Strict
-from ddd_llm.pipeline import ExtractOptions
 from ddd_llm.scan.repotext import RepoText
 
 

@@ -68,6 +68,16 @@ def tokenize(text: str) -> list[str]:
     return tokenize_many([text])[0]
 
 
+def stem(word: str) -> str:
+    """One word's Snowball English stem (no stop-word removal): health/healthy → health."""
+    return str(_stemmer().stemWord(word.lower()))
+
+
+def stems(words: str) -> frozenset[str]:
+    """The stems of a space-separated word list (for vocabularies written as plain words)."""
+    return frozenset(stem(w) for w in words.split())
+
+
 class LexicalIndex:
     """BM25 over a fixed list of texts (chunks, facts), in memory."""
 
@@ -79,8 +89,9 @@ class LexicalIndex:
         for held in self.held:
             for t in held:
                 df[t] = df.get(t, 0) + 1
-        self.idf = {t: math.log((n + 1) / (c + 1)) + 1 for t, c in df.items()}
-        self.default_idf = math.log(n + 1) + 1
+        # BM25's own (Lucene) idf, as bm25s scores with it: rare words weigh more.
+        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self.default_idf = math.log(1 + (n + 0.5) / 0.5)
         self._bm25: bm25s.BM25 | None = None
         if any(self.tokens):
             self._bm25 = bm25s.BM25()

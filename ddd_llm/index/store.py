@@ -205,6 +205,10 @@ class ChunkIndex:
         except Exception as exc:  # noqa: BLE001
             raise IndexUnavailable(f"cannot read the chroma index: {exc}") from None
 
+    def holds(self, chunks: Sequence[Chunk]) -> bool:
+        """True when the collection holds exactly these chunks (one read, nothing embedded)."""
+        return self.existing_ids() == {c.id for c in chunks}
+
     def sync(
         self,
         chunks: Sequence[Chunk],

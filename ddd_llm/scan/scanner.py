@@ -249,8 +249,7 @@ def _read(path: Path, max_bytes: int) -> bytes | str:
     return data
 
 
-def scan(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
-    """Every readable text file under `root`, with a reason for each file left out."""
+def _check_root(root: Path) -> None:
     if not root.exists():
         raise InputError(
             f"repository path {root} does not exist", path=str(root), hint="check the path"
@@ -261,7 +260,10 @@ def scan(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
             path=str(root),
             hint="point ddd-llm at the repository's top folder",
         )
-    result = ScanResult(root=root)
+
+
+def _readable(root: Path, result: ScanResult, max_bytes: int) -> Iterator[tuple[str, bytes]]:
+    """The bytes of every file scan keeps, in scan's order; the others are skipped in `result`."""
     for rel, path in _walk(root, result):
         try:
             st = path.stat()
@@ -288,6 +290,41 @@ def scan(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
         if _looks_binary(data):
             result.skip(rel, "binary content")
             continue
+        yield rel, data
+
+
+def nothing_to_read(root: Path, skipped: int) -> InputError:
+    """The error of a folder without one file to read: extract, check and ask exit 2 with it."""
+    return InputError(
+        f"nothing to read in {root}: no readable text file ({skipped} skipped)",
+        path=str(root),
+        hint="point ddd-llm at a repository",
+    )
+
+
+def require_readable(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> None:
+    """Raise `nothing_to_read` unless scan would keep a file (reads up to the first one)."""
+    _check_root(root)
+    result = ScanResult(root)
+    if next(_readable(root, result, max_bytes), None) is None:
+        raise nothing_to_read(root, len(result.skipped))
+
+
+def input_digests(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> list[tuple[str, str]]:
+    """(path, sha256 of the bytes on disk) of exactly the files `scan` would keep.
+
+    Neither decodes nor redacts: the cheap half of a scan, enough to tell whether a
+    repository changed since a run (`ScannedFile.sha256` holds the same digests).
+    """
+    _check_root(root)
+    return [(rel, content_hash(data)) for rel, data in _readable(root, ScanResult(root), max_bytes)]
+
+
+def scan(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
+    """Every readable text file under `root`, with a reason for each file left out."""
+    _check_root(root)
+    result = ScanResult(root=root)
+    for rel, data in _readable(root, result, max_bytes):
         redacted = redact_text(_decode(data, rel, result), rel)
         result.redactions.extend(
             Redaction(rel, f.line, f.kind, f.end_line or f.line) for f in redacted.findings

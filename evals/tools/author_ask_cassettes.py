@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from ddd_llm.apps.ask import AskSession, open_session  # noqa: E402
+from ddd_llm.config import ExtractOptions  # noqa: E402
 from ddd_llm.evals.qa_score import load_answers, load_questions, write_cassettes  # noqa: E402
-from ddd_llm.pipeline import ExtractOptions  # noqa: E402
 
 QUESTIONS = ROOT / "evals" / "questions"
 CASSETTES = ROOT / "evals" / "cassettes" / "ask"

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from ddd_llm.apps.ask import AskSettings  # noqa: E402
+from ddd_llm.config import ExtractOptions  # noqa: E402
 from ddd_llm.evals.qa_score import (  # noqa: E402
     QaReport,
     load_questions,
@@ -29,7 +30,6 @@ from ddd_llm.evals.qa_score import (  # noqa: E402
     run_questions,
 )
 from ddd_llm.llm import ProviderSettings  # noqa: E402
-from ddd_llm.pipeline import ExtractOptions  # noqa: E402
 
 QUESTIONS = ROOT / "evals" / "questions"
 CASSETTES = ROOT / "evals" / "cassettes" / "ask"

@@ -20,6 +20,7 @@ from ddd_llm.apps.ask import (
     reask_request,
 )
 from ddd_llm.cli.app import app
+from ddd_llm.config import ExtractOptions
 from ddd_llm.errors import InputError
 from ddd_llm.evals.qa_score import (
     QaReport,
@@ -32,7 +33,6 @@ from ddd_llm.evals.qa_score import (
 )
 from ddd_llm.llm import Completion, ProviderSettings, local_available
 from ddd_llm.llm.replay import write_cassette
-from ddd_llm.pipeline import ExtractOptions
 from tests.conftest import FIXTURES, ONNX_DIR, REPO
 
 QUESTIONS = REPO / "evals" / "questions"

@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from ddd_llm.cli.app import app
+from ddd_llm.config import ExtractOptions
 from ddd_llm.fingerprint import current_fingerprint, fingerprint, up_to_date
 from ddd_llm.models import FactsDocument
-from ddd_llm.pipeline import ExtractOptions
 from tests.conftest import FIXTURES, TESTS
 
 runner = CliRunner()

@@ -41,14 +41,29 @@ def outputs(out: Path) -> str:
 COMPOSE = "services:\n  api:\n    image: api:1\n    environment:\n      PORT: '8080'\n"
 
 
-def test_empty_repository_finishes_with_a_clear_warning(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", ["empty", "unreadable"])
+@pytest.mark.parametrize("command", ["extract", "check", "ask"])
+def test_a_folder_with_nothing_to_read_exits_2_naming_it(
+    tmp_path: Path, command: str, content: str
+) -> None:
     repo = tmp_path / "empty"
     repo.mkdir()
-    doc, output = extract(repo, tmp_path / "out")
-    assert doc["facts"] == [] and doc["run"]["files_scanned"] == 0
-    (warning,) = [w for w in doc["run"]["warnings"] if w["source"] == "scan"]
-    assert "no readable text files" in warning["message"]
-    assert "no readable text files" in output
+    skipped = 0
+    if content == "unreadable":
+        (repo / "logo.png").write_bytes(b"\x89PNG\r\n")
+        (repo / "blob.dat").write_bytes(b"\x00\x01\x02" * 100)
+        skipped = 2
+    out = tmp_path / "out"
+    question = ["How do I start it?"] if command == "ask" else []
+    args = [command, str(repo), *question, "--out", str(out), "--llm", "none", "--no-index"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert line == (
+        f"error: nothing to read in {repo}: no readable text file ({skipped} skipped) — "
+        "point ddd-llm at a repository"
+    )
+    assert not (out / "facts.json").exists()
 
 
 def test_symlinks_broken_looping_or_leaving_the_repo_are_not_followed(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import yaml
 from typer.testing import CliRunner
 
 from ddd_llm.cli.app import app
+from ddd_llm.config import ExtractOptions
 from ddd_llm.evals.harness import (
     Baseline,
     EvalReport,
@@ -28,7 +29,6 @@ from ddd_llm.evals.harness import (
     run_suite,
 )
 from ddd_llm.llm import ProviderSettings, prompting
-from ddd_llm.pipeline import ExtractOptions
 from tests.conftest import ONNX_DIR, REPO
 from tests.e2e.test_llm_faults import answer
 from tests.fake_openai import FakeOpenAI, Reply, tool_call_body, tool_name, user_text

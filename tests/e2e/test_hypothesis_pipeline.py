@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ddd_llm.chunk.chunker import chunk_file
+from ddd_llm.config import ExtractOptions
 from ddd_llm.evidence import SourceFile, load_analyzers
-from ddd_llm.pipeline import ExtractOptions, prepare
+from ddd_llm.pipeline import prepare
 from ddd_llm.scan.redact import MASK, redact_text
 from ddd_llm.scan.text import split_lines
 from tests.conftest import FIXTURES

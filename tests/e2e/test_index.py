@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from ddd_llm.config import ExtractOptions
 from ddd_llm.errors import IndexUnavailable
 from ddd_llm.index.store import load_embedding_function
-from ddd_llm.pipeline import ExtractOptions, extract
+from ddd_llm.pipeline import extract
 from tests.conftest import FIXTURES
 
 

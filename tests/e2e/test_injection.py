@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from ddd_llm.config import ExtractOptions
 from ddd_llm.extract.llm_extract import Planned
 from ddd_llm.llm import local_available
 from ddd_llm.models import Fact, FactsDocument
-from ddd_llm.pipeline import ExtractOptions, extract
+from ddd_llm.pipeline import extract
 from tests.conftest import REPO
 from tests.planted import replay_options, scripted_cassettes
 

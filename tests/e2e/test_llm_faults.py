@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from ddd_llm.config import ExtractOptions
 from ddd_llm.llm import ProviderSettings
 from ddd_llm.models import FactsDocument
-from ddd_llm.pipeline import ExtractOptions, extract
+from ddd_llm.pipeline import extract
 from tests.fake_openai import FakeOpenAI, Reply, tool_call_body, tool_name, user_text
 
 FILES = {

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from ddd_llm.config import ExtractOptions
 from ddd_llm.extract.prose import ModelIntros, intro_writer
 from ddd_llm.llm import ProviderSettings, get_provider
 from ddd_llm.llm.runner import Runner
 from ddd_llm.models import FactsDocument
-from ddd_llm.pipeline import ExtractOptions
 from ddd_llm.render.renderer import render_texts
 from tests.artifact_runs import static_run
 from tests.fake_openai import FakeOpenAI, user_text

@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 
 from benchmarks.synth_org import answer_chat, make_repo
+from ddd_llm.config import ExtractOptions
 from ddd_llm.llm import ProviderSettings
 from ddd_llm.llm.batch_api import INPUT_FILE, STATE_FILE, run_batch
 from ddd_llm.llm.cache import ResponseCache
 from ddd_llm.llm.schemas import RESPONSE_MODELS
 from ddd_llm.models import FactsDocument
-from ddd_llm.pipeline import ExtractOptions, dry_run, extract
+from ddd_llm.pipeline import dry_run, extract
 from tests.fake_openai import tool_name, user_text
 from tests.fake_openai_batch import FakeBatchServer
 

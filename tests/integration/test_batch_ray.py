@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks.synth_org import make_repo
 from ddd_llm.apps.batch import BatchOptions, Event, collect_targets, run_batch
-from ddd_llm.pipeline import ExtractOptions
+from ddd_llm.config import ExtractOptions
 
 pytestmark = pytest.mark.slow
 

@@ -16,9 +16,10 @@ from typer.testing import CliRunner
 
 from benchmarks.synth_org import make_repo
 from ddd_llm.cli.app import app
+from ddd_llm.config import ExtractOptions
 from ddd_llm.index.store import collection_name, http_client
 from ddd_llm.llm import ProviderSettings
-from ddd_llm.pipeline import ExtractOptions, dry_run, extract
+from ddd_llm.pipeline import dry_run, extract
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow

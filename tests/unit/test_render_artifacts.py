@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from ddd_llm.config import ExtractOptions
 from ddd_llm.models import Check, FactsDocument, HealthCheck, Verification
 from ddd_llm.render.renderer import ARTIFACTS, STEP_LINE, render_texts
 from tests.artifact_runs import (
@@ -185,7 +186,7 @@ def test_markdown_injection_in_repository_text_stays_inert() -> None:
 def test_owners_come_from_codeowners_and_fill_who_to_tell(tmp_path: Path) -> None:
     import shutil
 
-    from ddd_llm.pipeline import ExtractOptions, extract
+    from ddd_llm.pipeline import extract
     from tests.conftest import FIXTURES
 
     repo = tmp_path / "shop"
