@@ -36,7 +36,7 @@ house="${DDD_LLM_WHEELHOUSE:-${XDG_CACHE_HOME:-$HOME/.cache}/ddd-llm/wheelhouse}
 
 [ "${DDD_LLM_REBUILD_LLAMA:-0}" = 1 ] && rm -rf "$house"
 if ! ls "$house"/llama_cpp_python-"$version"-*.whl >/dev/null 2>&1; then
-  echo "llama-wheel: building llama-cpp-python $version portably (about 6-7 minutes on 2 cores)" >&2
+  echo "llama-wheel: building llama-cpp-python $version portably (about 5 minutes on 2 cores)" >&2
   echo "llama-wheel: CMAKE_ARGS=$flags" >&2
   tmp="$house.tmp.$$"
   rm -rf "$tmp"; mkdir -p "$tmp"
