@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ddd_llm.assess.order import StartOrder
+from ddd_llm.evidence.base import url_credentials
 from ddd_llm.evidence.owners import owner_of
 from ddd_llm.models import (
     Citation,
@@ -442,7 +443,6 @@ def _definition(service: Service) -> list[str]:
     return _paths(service.citations[:1]) or ["README.md"]
 
 
-_URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@'\"]*:([^@\s/'\"]+)@", re.I)
 _NOT_LITERAL = re.compile(r"^(true|false|null|none|~|\*+|[\w.]+\(.*)$", re.I)
 
 
@@ -461,7 +461,7 @@ def literal_secret(line: str, name: str) -> bool:
     beside the name (`getenv("NAME", "value")`); a Kubernetes `value:` under the name.
     """
     text = _REFERENCE.sub("", line)
-    if _URL_PASSWORD.search(text):
+    if url_credentials(text) is not None:
         return True
     escaped = re.escape(name)
     assigned = re.search(rf"(?<![\w-]){escaped}[\"']?\s*[:=]\s*(.*)$", text)
