@@ -31,7 +31,7 @@ from ddd_llm.fact_fields import own_fields
 from ddd_llm.fingerprint import up_to_date
 from ddd_llm.index.lexical import LexicalIndex, fuse, stem, stems, tokenize
 from ddd_llm.index.store import ChunkIndex, load_embedding_function, persistent_client
-from ddd_llm.llm import LlmRequest, Provider
+from ddd_llm.llm import LlmRequest, Provider, capabilities
 from ddd_llm.llm.cache import ResponseCache
 from ddd_llm.llm.prompting import numbered, prompt_version, render_messages, render_text
 from ddd_llm.llm.replay import write_cassette
@@ -1027,8 +1027,6 @@ def open_session(
     clock: Clock = time.perf_counter,
 ) -> AskSession:
     """Knowledge (built if missing) and the provider named by options.llm."""
-    from ddd_llm.llm import capabilities
-
     if provider is None and capabilities(options.llm).answers_questions:
         provider = build_provider(options)  # before any scan: a bad setting fails at once
     knowledge = knowledge or load_knowledge(repo, options, notify=notify)

