@@ -81,6 +81,11 @@ class ExtractOptions:
     prose: bool = True
     """The model writes runbook section introductions (the eval harness, scoring facts only,
     turns it off: on the local model it takes longer than the extraction)."""
+    include: tuple[str, ...] = ()
+    """Globs (gitwildmatch) of files read and shown to the model whatever their class
+    (vendored, generated, lock, …: ddd_llm/scan/linguist.py)."""
+    exclude: tuple[str, ...] = ()
+    """Globs of files neither analyzed nor shown to the model (--include wins)."""
 
 
 def output_dir(repo: Path | str, options: ExtractOptions) -> Path:
@@ -157,6 +162,14 @@ REPO_DENIED = frozenset(
 )
 """Options a scanned repository's own pyproject.toml may not set: they choose where its
 contents (and the user's API key) are sent or written."""
+
+
+def parse_globs(value: object) -> tuple[str, ...]:
+    """`a,b` (an environment variable), a list (pyproject, the command line) → globs."""
+    if value is None or value == "":
+        return ()
+    items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+    return tuple(str(g).strip() for g in items if str(g).strip())
 
 
 def parse_kinds(value: object) -> tuple[FactKind, ...] | None:
@@ -277,6 +290,24 @@ class Settings(BaseSettings):
         description="let the model write each runbook section's introduction (never its steps)",
     )
 
+    include: Annotated[tuple[str, ...], NoDecode] = Field(
+        _D.include,
+        description="read and show the model files matching GLOB even when vendored, generated, "
+        "a lock file, minified or a license (repeatable; gitignore syntax)",
+        json_schema_extra={"metavar": "GLOB"},
+    )
+    exclude: Annotated[tuple[str, ...], NoDecode] = Field(
+        _D.exclude,
+        description="neither analyze nor show the model files matching GLOB (repeatable; "
+        "gitignore syntax; --include wins)",
+        json_schema_extra={"metavar": "GLOB"},
+    )
+
+    @field_validator("include", "exclude", mode="before")
+    @classmethod
+    def _globs(cls, value: object) -> tuple[str, ...]:
+        return parse_globs(value)
+
     @field_validator("kinds", mode="before")
     @classmethod
     def _kinds(cls, value: object) -> tuple[FactKind, ...] | None:
@@ -311,6 +342,8 @@ class Settings(BaseSettings):
             batch_api=self.batch_api,
             batch_poll=self.batch_poll,
             prose=self.prose,
+            include=self.include,
+            exclude=self.exclude,
         )
 
 

@@ -35,7 +35,7 @@ from ddd_llm.render.renderer import ARTIFACTS
 from ddd_llm.resources import data_dir
 from ddd_llm.scan.scanner import input_digests
 
-FINGERPRINT_VERSION = 2
+FINGERPRINT_VERSION = 3
 """Bumped when the recipe below changes, so old fingerprints never match by accident."""
 MODEL_ENVIRONMENT = ("DDD_LLM_MODEL", "OPENAI_BASE_URL")
 """Environment variables that choose the model when options do not (openai provider)."""
@@ -106,6 +106,8 @@ def run_settings(repo: Path, options: ExtractOptions, commit: str | None) -> dic
         "commit": commit,
         "llm": options.llm,
         "max_file_bytes": options.max_file_bytes,
+        "include": list(options.include),
+        "exclude": list(options.exclude),
     }
     if capabilities(options.llm).answers_questions:
         # Only a run that asks a model depends on which model, how, and about what.
@@ -168,7 +170,7 @@ def run_fingerprint(
 
 def current_inputs(repo: Path, options: ExtractOptions) -> list[tuple[str, str]]:
     """(path, sha256 of the bytes) of the files a run would read now: no decoding, no redaction."""
-    return input_digests(Path(repo), max_bytes=options.max_file_bytes)
+    return input_digests(Path(repo), max_bytes=options.max_file_bytes, include=options.include)
 
 
 def current_fingerprint(repo: Path, options: ExtractOptions) -> str:

@@ -123,6 +123,16 @@ class FactBase(Strict):
         return self
 
 
+def id_key(fact: FactBase) -> str:
+    """The key part of a fact's id, keeping a variant suffix its analyzer gave it
+    (`server.port@prod`: a Spring profile, an appsettings environment, a values-<env> file)."""
+    key = fact.key()
+    current = fact.id.split(":", 2)[2] if fact.id.count(":") >= 2 else ""
+    if current.startswith(key + "@"):
+        return current
+    return key
+
+
 def make_fact_id(kind: str, service: str | None, key: str) -> str:
     """The stable id rule of FACTS.md: `kind:service:key` (service `-` when repo-wide)."""
     return f"{kind}:{service or NO_SERVICE}:{key}"
@@ -213,10 +223,23 @@ FACT_MODELS: dict[FactKind, type[FactBase]] = {
 }
 
 
+ServiceRole = Literal["long-running", "job", "test-only", "dev-only"]
+
+
 class Service(Strict):
     name: str
     kind: str = Field(description="compose-service, k8s-deployment, systemd-unit, code-package, …")
     citations: list[Citation] = Field(default_factory=list)
+    # Extension to FACTS.md (an added field): how the runbooks treat the service.
+    role: ServiceRole = Field(
+        default="long-running",
+        description="long-running (the default), job (runs to completion: one-shot container, "
+        "Kubernetes Job/CronJob, systemd Type=oneshot), test-only (test/CI stacks), "
+        "dev-only (override files, dev profiles)",
+    )
+    role_reason: str | None = Field(
+        default=None, description="the evidence for a role other than long-running"
+    )
 
 
 class Gap(Strict):

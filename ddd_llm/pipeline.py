@@ -15,6 +15,7 @@ from ddd_llm.assess.assessor import find_gaps, item_scores, plain_secrets, score
 from ddd_llm.assess.order import StartOrder, start_order
 from ddd_llm.atomic import atomic_write
 from ddd_llm.chunk.chunker import Chunk, chunk_file
+from ddd_llm.chunk.tokens import count_tokens
 from ddd_llm.config import (
     CHUNKS_FILE,
     FACTS_FILE,
@@ -26,10 +27,13 @@ from ddd_llm.config import (
 )
 from ddd_llm.errors import ConfigError, IndexUnavailable, InputError, LlmError
 from ddd_llm.evidence import SourceFile, analyze_files
+from ddd_llm.evidence.base import Candidate
+from ddd_llm.evidence.docs._attach import attach_documented
 from ddd_llm.evidence.owners import find_owners
+from ddd_llm.evidence.roles import assign_roles
 from ddd_llm.evidence.services import ServiceResolver, merge_services
 from ddd_llm.extract import prose
-from ddd_llm.extract.llm_extract import ExtractPlan, plan, run_plan
+from ddd_llm.extract.llm_extract import ExtractPlan, plan, plan_document, run_plan
 from ddd_llm.extract.prose import ModelIntros
 from ddd_llm.fingerprint import git_commit, run_fingerprint
 from ddd_llm.index.store import (
@@ -46,6 +50,7 @@ from ddd_llm.lock import hold_all
 from ddd_llm.merge.merger import merge_facts
 from ddd_llm.merge.resolve import resolve_placeholders
 from ddd_llm.models import (
+    FACT_KINDS,
     Diagnostic,
     FactBase,
     FactsDocument,
@@ -61,9 +66,11 @@ from ddd_llm.render.renderer import render_all
 from ddd_llm.scan.redact import mark_redacted
 from ddd_llm.scan.repotext import RepoText
 from ddd_llm.scan.scanner import ScanResult, nothing_to_read, scan
-from ddd_llm.verify.verifier import verify
+from ddd_llm.verify.verifier import needs_confirmation, verify
 
 __all__ = ["CHUNKS_FILE", "FACTS_FILE", "ExtractOptions", "ExtractResult", "extract", "git_commit"]
+PLAN_FILE = "plan.json"
+"""Every model request a run plans (docs/plan-json.md), written by --dry-run and extract."""
 Clock = Callable[[], datetime]
 Notify = Callable[[str], None]
 
@@ -201,6 +208,12 @@ class Prepared:
     services: list[Service]
     resolver: ServiceResolver
     static_facts: list[FactBase]
+    candidates: list[Candidate] = field(default_factory=list)
+    """Regions the analyzers marked for the model (in files the model may be shown)."""
+
+    def shown_texts(self) -> dict[str, str]:
+        """The text of every file the model may be shown, by path."""
+        return {f.path: f.text for f in self.scanned.files if self.scanned.shown(f.path)}
 
 
 def prepare(
@@ -221,7 +234,9 @@ def prepare(
     say = notify or (lambda _msg: None)
     started = clock()
     root = Path(repo)
-    scanned = scan(root, max_bytes=options.max_file_bytes)
+    scanned = scan(
+        root, max_bytes=options.max_file_bytes, include=options.include, exclude=options.exclude
+    )
     if require_files and not scanned.files:
         raise nothing_to_read(root, len(scanned.skipped))
     say(
@@ -229,6 +244,9 @@ def prepare(
         f"redacted {len(scanned.redactions)} secrets "
         f"in {len({r.path for r in scanned.redactions})} files"
     )
+    hidden = scanned.exclusions()
+    if hidden:
+        say(f"{len(hidden)} files not shown to the model ({_categories(scanned)})")
     out_dir = output_dir(root, options)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -241,7 +259,9 @@ def prepare(
     warnings = list(scanned.warnings)
 
     # scan already redacted every file: chunks, index, analyzers and prompts never see a secret.
-    chunks = [c for f in scanned.files for c in chunk_file(f.path, f.text)]
+    # Junk (vendored, generated, lock, minified, license) is neither chunked nor indexed, so
+    # neither the model nor `ask` is ever shown a line of it.
+    chunks = [c for f in scanned.files if scanned.shown(f.path) for c in chunk_file(f.path, f.text)]
     say(f"chunked into {len(chunks)} chunks")
     index, index_stats = index_chunks(
         chunks,
@@ -255,13 +275,20 @@ def prepare(
         client_factory=client_factory,
     )
 
-    evidence = analyze_files(SourceFile(f.path, f.text) for f in scanned.files)
+    # Vendored, generated and minified files are not analyzed either: their env reads, flags
+    # and routes are a library's or a generator's, not this repository's. Tests, fixtures,
+    # docs, lock files and licenses still are (analyzers decide what they carry).
+    evidence = analyze_files(
+        SourceFile(f.path, f.text) for f in scanned.files if scanned.analyzed(f.path)
+    )
     warnings.extend(evidence.warnings)
     services = merge_services(evidence.services)
+    services = assign_roles(services, {f.path: f.text for f in scanned.files})
     resolver = ServiceResolver(
         services, evidence.owners, _directories([f.path for f in scanned.files])
     )
     owned, packages = resolver.resolve(evidence.facts)
+    owned = attach_documented(owned)  # "Safe range: 5–20" in docs joins its parameter
     services = merge_services([*services, *packages])
     resolver.add_known(packages)
     say(f"{len(owned)} static findings")
@@ -277,10 +304,44 @@ def prepare(
         services,
         resolver,
         owned,
+        _candidates(evidence.candidates, scanned, warnings),
     )
 
 
+def _candidates(
+    found: list[Candidate], scanned: ScanResult, warnings: list[Diagnostic]
+) -> list[Candidate]:
+    """The analyzers' candidate regions the model may be asked about; one of an unknown fact
+    kind is a warning (an analyzer's mistake), never dropped unsaid."""
+    kept: list[Candidate] = []
+    for c in found:
+        if c.kind not in FACT_KINDS:
+            warnings.append(
+                Diagnostic(
+                    path=c.path,
+                    line=c.start_line,
+                    message=f"candidate region of unknown fact kind {c.kind!r} ({c.reason}) "
+                    f"not asked about; kinds: {', '.join(FACT_KINDS)}",
+                    source="extract",
+                )
+            )
+        elif scanned.shown(c.path):
+            kept.append(c)
+    return kept
+
+
+def _categories(scanned: ScanResult) -> str:
+    counts: dict[str, int] = {}
+    for f in scanned.files:
+        verdict = scanned.verdict(f.path)
+        if verdict.junk:
+            counts[verdict.category.value] = counts.get(verdict.category.value, 0) + 1
+    return ", ".join(f"{n} {c}" for c, n in sorted(counts.items(), key=lambda cn: -cn[1]))
+
+
 def plan_llm(prepared: Prepared, options: ExtractOptions, provider: Provider) -> ExtractPlan:
+    """The model requests for a prepared repository: retrieval, static and candidate excerpts
+    of the files the model may be shown."""
     return plan(
         prepared.chunks,
         prepared.index,
@@ -296,7 +357,31 @@ def plan_llm(prepared: Prepared, options: ExtractOptions, provider: Provider) ->
             else provider.max_chunks_per_kind
         ),
         warnings=prepared.warnings,
+        candidates=prepared.candidates,
+        texts=prepared.shown_texts(),
+        verdicts=prepared.scanned.verdicts,
     )
+
+
+def write_plan(prepared: Prepared, extract_plan: ExtractPlan, provider: Provider) -> Path:
+    """OUT/plan.json (docs/plan-json.md): what the model is asked about, against what the
+    repository holds, so a benchmark can compute reachable recall and the share shown."""
+    scanned = prepared.scanned
+    document = plan_document(
+        extract_plan,
+        provider=provider.name,
+        model=provider.model,
+        repository_tokens=sum(count_tokens(f.text) for f in scanned.files),
+        shown_tokens=sum(c.tokens for c in prepared.chunks),
+        excluded=[
+            (f.path, scanned.verdict(f.path)) for f in scanned.files if not scanned.shown(f.path)
+        ],
+    )
+    path = prepared.out_dir / PLAN_FILE
+    atomic_write(path, json.dumps(document, indent=1, ensure_ascii=False) + "\n")
+    extract_plan.excluded = scanned.exclusions()
+    extract_plan.written = path
+    return path
 
 
 def run_locks(repo: Path, options: ExtractOptions) -> AbstractContextManager[None]:
@@ -313,8 +398,10 @@ def dry_run(repo: Path, options: ExtractOptions, **kwargs: Any) -> tuple[Extract
     """The calls an extract would make (and the model it would use), calling nothing."""
     with run_locks(repo, options):  # the index is still brought up to date
         prepared = prepare(repo, options, require_files=True, **kwargs)
-    provider = build_provider(options)
-    return plan_llm(prepared, options, provider), provider.model
+        provider = build_provider(options)
+        extract_plan = plan_llm(prepared, options, provider)
+        write_plan(prepared, extract_plan, provider)
+    return extract_plan, provider.model
 
 
 def extract(repo: Path, options: ExtractOptions | None = None, **kwargs: Any) -> ExtractResult:
@@ -359,6 +446,7 @@ def extract_unlocked(
     asks = capabilities(options.llm).answers_questions
     if asks:
         extract_plan = plan_llm(prepared, options, provider)
+        write_plan(prepared, extract_plan, provider)
         say(f"asking {provider.name} ({provider.model}): {len(extract_plan.calls)} requests")
         cache = build_cache(options)
         batched = Usage()
@@ -395,16 +483,25 @@ def extract_unlocked(
         merged.facts,
         merged.conflicts,
         [f for f in resolved if f.origin == "llm"],
-        services=[s.name for s in services],
+        services=services,
         texts={f.path: f.text for f in prepared.scanned.files},
     )
     facts = sorted(verified.facts, key=lambda f: (f.service or "", f.fact_kind, f.id))
+    # A model's claim no evidence verified is data for the claims-to-confirm appendix: it
+    # shapes no start order, gap, score or step (its text may obey a hostile README).
+    trusted = [f for f in facts if not needs_confirmation(f)]
 
-    order = start_order([s.name for s in services], facts)
+    order = start_order([s.name for s in services], trusted)
     files = RepoText(root, {f.path: f.text for f in prepared.scanned.files})
     owners = find_owners(root, files)
     found = find_gaps(
-        services, facts, order, owners=owners, secrets_in_plain=plain_secrets(facts, files.lines)
+        services,
+        trusted,
+        order,
+        owners=owners,
+        secrets_in_plain=plain_secrets(facts, files.lines),
+        # "Not checked without a model" unless a model answered at least one request.
+        model=bool(llm_facts) or usage.llm_calls + usage.cache_hits > len(failures),
     )
     gaps = [*found, *verified.gaps]
     commit = git_commit(root)
@@ -422,7 +519,7 @@ def extract_unlocked(
             prompt_versions=prompt_versions,
             usage=usage,
             files_scanned=len(prepared.scanned.files),
-            skipped=prepared.scanned.skipped,
+            skipped=[*prepared.scanned.skipped, *prepared.scanned.exclusions()],
             warnings=warnings,
             index=prepared.index_stats,
             failures=failures,
@@ -433,7 +530,7 @@ def extract_unlocked(
         services=services,
         facts=facts,  # type: ignore[arg-type]
         gaps=gaps,
-        scores=scores(item_scores(services, facts, order)),
+        scores=scores(item_scores(services, trusted, order)),
         rejected=verified.rejected,  # type: ignore[arg-type]
     )
     out_dir = prepared.out_dir

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,18 @@ from ddd_llm.scan.scanner import MAX_FILE_BYTES, Redaction, scan
 
 LIVE_SECRETS_REASON = "may hold live secrets"
 """The scan's skip reason for `.env`, private-key files and the like (never read)."""
+
+
+TEST_PATH = re.compile(
+    r"(?i)(^|/)(tests?|__tests__|specs?|testdata|test_data|fixtures?|e2e|testing)/"
+    r"|(^|/)(test_[^/]*|[^/]*_test\.[a-z]+|[^/]*\.(spec|test)\.[a-z]+|[^/]*tests?\.(cs|java|kt))$"
+)
+"""Test code and fixtures: scanned with the same rules, their findings reported apart (a
+password in a test is usually a placeholder, and a reviewer looks at them differently)."""
+
+
+def in_tests(path: str) -> bool:
+    return bool(TEST_PATH.search(path))
 
 
 @dataclass(frozen=True)
@@ -27,6 +40,16 @@ class SecretsReport:
     def files_with_secrets(self) -> int:
         return len({f.path for f in self.findings})
 
+    @property
+    def in_code(self) -> list[Redaction]:
+        """Findings outside test code and fixtures."""
+        return [f for f in self.findings if not in_tests(f.path)]
+
+    @property
+    def in_tests(self) -> list[Redaction]:
+        """Findings in test code and fixtures, reported separately."""
+        return [f for f in self.findings if in_tests(f.path)]
+
     def by_kind(self) -> dict[str, int]:
         return dict(Counter(f.kind for f in self.findings).most_common())
 
@@ -36,9 +59,17 @@ class SecretsReport:
             "files_scanned": self.files_scanned,
             "files_with_secrets": self.files_with_secrets,
             "findings": [
-                {"path": f.path, "line": f.line, "end_line": f.end_line, "kind": f.kind}
+                {
+                    "path": f.path,
+                    "line": f.line,
+                    "end_line": f.end_line,
+                    "kind": f.kind,
+                    "in_tests": in_tests(f.path),
+                }
                 for f in self.findings
             ],
+            "findings_outside_tests": len(self.in_code),
+            "findings_in_tests": len(self.in_tests),
             "by_kind": self.by_kind(),
             "not_read": [{"path": s.path, "reason": s.reason} for s in self.not_read],
         }

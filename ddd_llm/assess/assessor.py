@@ -228,6 +228,14 @@ def stateful(service: str, facts: Iterable[FactBase]) -> bool:
     return any(writable_volume(f) and f.service == service for f in _live(facts))
 
 
+def _concerns(fact: ValidationMethod, service: str) -> bool:
+    """The service's own validation, or a repository-wide one whose command names the service
+    (`pg_dump -h db …` documented for the whole repository is db's backup)."""
+    if fact.service is not None:
+        return fact.service == service
+    return re.search(rf"(?<![\w.-]){re.escape(service)}(?![\w-])", fact.method, re.I) is not None
+
+
 def validations(
     service: str, facts: Iterable[FactBase], operations: Iterable[str]
 ) -> list[ValidationMethod]:
@@ -236,7 +244,7 @@ def validations(
     return [
         f
         for f in _live(facts)
-        if isinstance(f, ValidationMethod) and f.service == service and f.operation in ops
+        if isinstance(f, ValidationMethod) and f.operation in ops and _concerns(f, service)
     ]
 
 
@@ -248,8 +256,18 @@ def rollbacks(service: str, facts: Iterable[FactBase]) -> list[ValidationMethod]
     return [
         f
         for f in _live(facts)
-        if isinstance(f, ValidationMethod) and f.service == service and is_rollback(f)
+        if isinstance(f, ValidationMethod) and _concerns(f, service) and is_rollback(f)
     ]
+
+
+NOT_CHECKED = "not checked without a model (only commands under documentation headings were read)"
+"""Procedures live in prose and scripts a static run reads only in part: without a model, a
+missing one is unknown, not absent."""
+
+
+def model_used(facts: Iterable[FactBase]) -> bool:
+    """Whether a model took part, judged from the facts (for a caller that does not say)."""
+    return any(f.origin != "static" for f in facts)
 
 
 def can_roll_back(service: Service, facts: Iterable[FactBase]) -> bool:
@@ -504,12 +522,17 @@ def find_gaps(
     *,
     owners: Sequence[Owner] | None = None,
     secrets_in_plain: Sequence[tuple[ConfigParameter, Citation]] = (),
+    model: bool | None = None,
 ) -> list[Gap]:
     """What is missing that blocks routine operations, most urgent first.
 
     `owners` None means ownership was not looked up (no owners gap); an empty list
-    means the repository names no owner.
+    means the repository names no owner. `model` says whether a model read the
+    repository (None: judged from the facts' origins); without one, a procedure that
+    only prose or scripts would hold (validation, rollback, backup) is reported as not
+    checked rather than missing.
     """
+    checked = model if model is not None else model_used(facts)
     gaps: list[Gap] = []
     names = {s.name for s in services}
     live = _live(facts)
@@ -550,7 +573,10 @@ def find_gaps(
                     "validation_method",
                     name,
                     f"{name} has no validation method to confirm a deploy or restart succeeded"
-                    + (f" (only {len(changes)} unverified)" if changes else ""),
+                    + (f" (only {len(changes)} unverified)" if changes else "")
+                    if checked or changes
+                    else f"{name}: a validation method to confirm a deploy or restart was "
+                    + NOT_CHECKED,
                     [c for f in changes for c in f.citations[:1]] or svc.citations,
                     fix=f"document the command that confirms a deploy or restart of {name} "
                     "and its expected output",
@@ -562,7 +588,9 @@ def find_gaps(
                 _gap(
                     "rollback",
                     name,
-                    f"No rollback procedure for updates of {name}",
+                    f"No rollback procedure for updates of {name}"
+                    if checked or rollbacks(name, facts)
+                    else f"{name}: a rollback procedure for updates was {NOT_CHECKED}",
                     svc.citations,
                     fix=f"document how to return {name} to the previous version (pin the "
                     "previous image tag or release) and how to confirm it",
@@ -574,13 +602,17 @@ def find_gaps(
             for f in live
             if isinstance(f, ResourceRequirement) and writable_volume(f) and f.service == name
         ]
-        if volumes and not _has_verified(validations(name, facts, BACKUP_OPERATIONS)):
+        backups = validations(name, facts, BACKUP_OPERATIONS)
+        if volumes and not _has_verified(backups):
             held = ", ".join(v.value or v.resource for v in volumes)
             gaps.append(
                 _gap(
                     "backup",
                     name,
-                    f"{name} keeps state ({held}) but has no backup and restore validation",
+                    f"{name} keeps state ({held}) but has no backup and restore validation"
+                    if checked or backups
+                    else f"{name} keeps state ({held}); its backup and restore validation was "
+                    + NOT_CHECKED,
                     [c for v in volumes for c in v.citations[:1]],
                     fix=f"document how to back up {name}'s data, how to restore it, and the "
                     "check that proves a restore worked",

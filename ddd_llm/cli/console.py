@@ -22,7 +22,8 @@ from rich.progress import (
 from rich.table import Table
 
 from ddd_llm.extract.llm_extract import ExtractPlan
-from ddd_llm.models import FACT_KINDS, FactsDocument
+from ddd_llm.models import FACT_KINDS, FactsDocument, Skipped
+from ddd_llm.scan.linguist import NOT_SHOWN
 
 if TYPE_CHECKING:
     from ddd_llm.apps.ask import AskResult
@@ -76,8 +77,9 @@ def summary_table(doc: FactsDocument) -> Table:
 def print_report(doc: FactsDocument, verbose: bool = False) -> None:
     out.print(summary_table(doc))
     run = doc.run
+    unread = [s for s in run.skipped if not s.reason.startswith(NOT_SHOWN)]
     out.print(
-        f"files scanned: {run.files_scanned} · skipped: {len(run.skipped)} · "
+        f"files scanned: {run.files_scanned} · skipped: {len(unread)} · "
         f"warnings: {len(run.warnings)} · chunks: {run.index.chunks} "
         f"(embedded now: {run.index.embedded}"
         + (
@@ -87,9 +89,10 @@ def print_report(doc: FactsDocument, verbose: bool = False) -> None:
         )
         + ")"
     )
-    reasons = Counter(s.reason.split(" (")[0] for s in run.skipped)
+    reasons = Counter(s.reason.split(" (")[0] for s in unread)
     if reasons:
         out.print("skipped: " + "; ".join(f"{n} {r}" for r, n in reasons.most_common()))
+    print_exclusions([s for s in run.skipped if s.reason.startswith(NOT_SHOWN)])
     for f in run.failures:
         err.print(
             f"model call failed ({f.prompt} on {f.location}, {f.attempts} attempts): {f.error}",
@@ -116,6 +119,21 @@ def print_report(doc: FactsDocument, verbose: bool = False) -> None:
         f"scores: daily {sc.daily} · weekly {sc.weekly} · monthly {sc.monthly} · "
         f"overall {sc.overall}"
     )
+
+
+def print_exclusions(hidden: Sequence[Skipped], verbose: bool = False) -> None:
+    """Files read but never shown to the model, counted per category (each with -v)."""
+    if not hidden:
+        return
+    kinds = Counter(s.reason.split(": ", 1)[-1].split(" (")[0] for s in hidden)
+    out.print(
+        f"{NOT_SHOWN}: " + "; ".join(f"{n} {k}" for k, n in kinds.most_common()),
+        markup=False,
+        highlight=False,
+    )
+    if verbose:
+        for s in hidden:
+            out.print(f"  {s.path}: {s.reason}", markup=False, highlight=False)
 
 
 def _bars(label: str) -> Progress:
@@ -159,15 +177,35 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
 
 
 def print_plan(plan: ExtractPlan, provider: str, model: str) -> None:
-    """What --dry-run would ask, per kind, with tokens and an estimated cost."""
+    """What --dry-run would ask, per kind (calls, of which candidate excerpts, candidate
+    regions planned and not fitting), with tokens, an estimated cost and what is never shown."""
     table = Table(title=f"dry run — {provider} ({model or 'no model'})")
     table.add_column("kind")
     table.add_column("calls", justify="right")
+    table.add_column("cand.", justify="right")  # calls on candidate excerpts
+    table.add_column("regions", justify="right")  # candidate regions asked about / all
+    table.add_column("unfit", justify="right")  # candidate regions that could not fit
     table.add_column("prompt version")
     per_kind: Counter[str] = Counter(p.kind for p in plan.calls)
+    per_candidate: Counter[str] = Counter(p.kind for p in plan.calls if p.source == "candidate")
     for kind, version in plan.prompt_versions.items():
-        table.add_row(kind, str(per_kind[kind]), version)
+        stats = plan.candidates.get(kind)
+        planned = f"{stats.planned + stats.covered}/{stats.regions}" if stats else "0/0"
+        table.add_row(
+            kind,
+            str(per_kind[kind]),
+            str(per_candidate[kind]),
+            planned,
+            str(stats.unfit if stats else 0),
+            version,
+        )
     out.print(table)
+    total = plan.candidate_totals()
+    out.print(
+        f"candidate regions: {total.regions} · in a candidate excerpt {total.planned} · "
+        f"already in a retrieved excerpt {total.covered} · could not fit {total.unfit}",
+        highlight=False,
+    )
     tokens = plan.prompt_tokens()
     cost = plan.estimated_cost(model)
     out.print(
@@ -179,7 +217,10 @@ def print_plan(plan: ExtractPlan, provider: str, model: str) -> None:
         )
     )
     for p in plan.calls:
-        out.print(f"  {p.kind:22s} {p.chunk.location}", markup=False, highlight=False)
+        out.print(f"  {p.kind:22s} {p.source:9s} {p.chunk.location}", markup=False, highlight=False)
+    print_exclusions(plan.excluded)
+    if plan.written is not None:
+        err.print(f"wrote {plan.written}", markup=False, highlight=False)
 
 
 EVAL_HEADERS = {

@@ -38,6 +38,8 @@ SHORT = {"out": "-o"}
 CONTEXT = "_typer_context"
 
 FLAGS = {"prose": "--prose/--no-prose"}
+REPEATABLE = frozenset({"include", "exclude"})
+"""Options given once per value (`--exclude 'docs/**' --exclude '*.sql'`)."""
 
 
 class Command(TyperCommand):
@@ -131,6 +133,10 @@ def option_parameter(name: str, default: Any, help_text: str | None) -> inspect.
     elif name == "kinds":
         kwargs |= {"parser": _kinds, "metavar": metavar}
         annotation = str | None
+    elif name in REPEATABLE:
+        kwargs |= {"metavar": metavar, "show_default": False}
+        annotation = list[str] | None
+        default = None
     elif base is bool:
         kwargs["metavar"] = ""
         kwargs["show_default"] = name in FLAGS

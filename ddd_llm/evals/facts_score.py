@@ -28,22 +28,47 @@ def normalise_id(fact_id: str) -> str:
     return re.sub(r"\s+", " ", fact_id.strip())
 
 
+WHERE = ("deploy", "config", "code", "docs")
+"""Where a gold fact's evidence lives (gold's `where`); every one of them is read statically."""
+
+GOLD_EXTRAS = frozenset({"evidence", "where", "note"})
+"""Gold-only fields, dropped before a gold fact is validated as a fact of models.py."""
+
+
 @dataclass(frozen=True)
 class GoldFact:
     fact: FactBase
     evidence: str
-    """`static` (a deterministic analyzer can see it) or `prose` (only docs/comments say it)."""
+    """`static` (a deterministic reader can see it) or `prose` (legacy gold without `where`:
+    only docs or comments say it)."""
+    where: str | None = None
+    """`deploy`, `config`, `code` or `docs`: where the line that states it lives."""
+
+
+def _where(entry: dict[str, Any], index: int, path: Path) -> str | None:
+    where = entry.get("where")
+    if where is not None and where not in WHERE:
+        raise ValueError(
+            f"{path}: fact {index + 1} has where={where!r}; use one of {', '.join(WHERE)}"
+        )
+    return None if where is None else str(where)
 
 
 def load_gold(path: Path) -> list[GoldFact]:
+    """A fixture's or real repository's gold. A fact with `where` counts as statically
+    readable evidence (deploy, config, code and docs are all read without a model); a legacy
+    fact without it keeps its `evidence` (`static` when absent)."""
     raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     entries = raw.get("facts", [])
     facts = TypeAdapter(list[Fact]).validate_python(
-        [{k: v for k, v in e.items() if k != "evidence"} for e in entries]
+        [{k: v for k, v in e.items() if k not in GOLD_EXTRAS} for e in entries]
     )
-    return [
-        GoldFact(f, str(e.get("evidence", "static"))) for f, e in zip(facts, entries, strict=True)
-    ]
+    out: list[GoldFact] = []
+    for i, (f, e) in enumerate(zip(facts, entries, strict=True)):
+        where = _where(e, i, path)
+        evidence = "static" if where is not None else str(e.get("evidence", "static"))
+        out.append(GoldFact(f, evidence, where))
+    return out
 
 
 @dataclass

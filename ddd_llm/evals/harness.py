@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -31,12 +31,22 @@ from ddd_llm.evals.facts_score import (
     score_values,
     score_verification,
 )
+from ddd_llm.evals.real_score import (
+    PlannedExcerpt,
+    Recall,
+    kind_scores,
+    load_plan,
+    match_facts,
+    reachable_recall,
+    value_scores,
+    where_recall,
+)
 from ddd_llm.llm import capabilities
 from ddd_llm.llm.cache import default_cache_dir
 from ddd_llm.llm.prompting import prompt_version
 from ddd_llm.llm.replay import MISS, is_replay_miss
 from ddd_llm.models import FACT_KINDS, FactKind, FactsDocument, LlmFailure, Strict
-from ddd_llm.pipeline import extract
+from ddd_llm.pipeline import dry_run, extract
 
 METRICS = ("precision", "recall", "f1", "values", "citations", "verified")
 """Per kind: facts matched by id (P/R/F1), exact values of matched facts, citations that hold,
@@ -91,12 +101,24 @@ class CaseSpec(Strict):
     """Recorded extraction answers, for `--llm replay` (and written by `--record`)."""
     questions: str | None = None
     qa_cassettes: str | None = None
+    thresholds: dict[FactKind, KindThreshold] = Field(default_factory=dict)
+    """This case's own minimums per kind, in place of the suite's for those kinds (real
+    repositories differ too much for one floor)."""
+
+
+Scoring = Literal["id", "key"]
 
 
 class SuiteSpec(Strict):
     name: str
     description: str = ""
     baseline: str = "baseline.json"
+    scoring: Scoring = "id"
+    """`id`: facts match gold by id (the fixtures); `key`: by kind and key, gold's null service
+    matching any service, with recall per `where` and reachable recall (evals/real/)."""
+    plan: bool = True
+    """`key` scoring with a model that asks nothing (`--llm none`): also dry-run each case to
+    measure reachable recall (embeds the repository: slower)."""
     extract: SuiteExtract = Field(default_factory=SuiteExtract)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     cases: list[CaseSpec] = Field(min_length=1)
@@ -118,6 +140,7 @@ class Case:
     cassettes: Path | None = None
     questions: Path | None = None
     qa_cassettes: Path | None = None
+    thresholds: dict[FactKind, KindThreshold] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -167,6 +190,7 @@ def load_suite(path: Path) -> Suite:
             at(c.cassettes),
             at(c.questions),
             at(c.qa_cassettes),
+            dict(c.thresholds),
         )
         for c in spec.cases
     ]
@@ -270,6 +294,10 @@ class CaseRun:
     qa_info: dict[str, float] = field(default_factory=dict)
     """QA questions, model failures and median latency (reported, not compared)."""
     qa_misses: list[str] = field(default_factory=list)
+    where: dict[str, Recall] = field(default_factory=dict)
+    """`key` scoring: recall per where the gold evidence lives."""
+    reachable: dict[str, Recall] | None = None
+    """`key` scoring: recall per kind counting what a model would be shown (None: no plan)."""
 
 
 def score_run(
@@ -279,10 +307,21 @@ def score_run(
     kinds: Sequence[str],
     wall_s: float,
     out_dir: Path,
+    scoring: Scoring = "id",
+    plan: Sequence[PlannedExcerpt] | None = None,
 ) -> CaseRun:
     facts = list(document.facts)
-    fact_scores = score_facts(facts, gold, kinds)
-    values = score_values(facts, gold, kinds)
+    where: dict[str, Recall] = {}
+    reachable: dict[str, Recall] | None = None
+    if scoring == "key":
+        matching = match_facts(facts, gold)
+        fact_scores = kind_scores(matching, gold, facts, kinds)
+        values = value_scores(matching, kinds)
+        where = where_recall(matching, [g for g in gold if g.fact.fact_kind in kinds])
+        reachable = reachable_recall(matching, gold, plan, kinds)
+    else:
+        fact_scores = score_facts(facts, gold, kinds)
+        values = score_values(facts, gold, kinds)
     citations = score_citations(facts, root, kinds)
     verified = score_verification(facts, gold, kinds)
     usage = document.run.usage
@@ -300,7 +339,34 @@ def score_run(
         ),
         out_dir,
         [f for f in failures if is_replay_miss(f.error)],
+        where=where,
+        reachable=reachable,
     )
+
+
+def plan_excerpts(repo: Path, options: ExtractOptions) -> list[PlannedExcerpt] | None:
+    """What a dry run with `options` would show a model, per kind: OUT/plan.json when the
+    pipeline writes one (docs/plan-json.md), else the plan the library returns."""
+    try:
+        planned, _model = dry_run(repo, options)
+    except Exception:  # noqa: BLE001 - reachable recall is then n/a, never a failed eval
+        return None
+    if options.out_dir is not None:
+        from_file = load_plan(options.out_dir)
+        if from_file:
+            return from_file
+    from ddd_llm.chunk.tokens import count_tokens
+
+    return [
+        PlannedExcerpt(
+            p.kind,
+            p.chunk.path,
+            p.chunk.start_line,
+            p.chunk.end_line,
+            count_tokens("\n".join(m["content"] for m in p.request.messages)),
+        )
+        for p in planned.calls
+    ]
 
 
 @dataclass
@@ -327,6 +393,18 @@ class CaseResult:
             if seen:
                 out[m] = (min(seen), max(seen))
         return out
+
+    def where_scores(self) -> Scores:
+        """`key` scoring: recall per where the evidence lives, the mean over the repeats."""
+        names = sorted({w for r in self.runs for w in r.where})
+        return {w: _mean(r.where[w].rate for r in self.runs if w in r.where) for w in names}
+
+    def reachable_scores(self) -> Scores | None:
+        """`key` scoring: reachable recall per kind (None when no run had a plan)."""
+        runs = [r.reachable for r in self.runs if r.reachable is not None]
+        if not runs:
+            return None
+        return {k: _mean(r[k].rate for r in runs if k in r) for k in runs[0]}
 
     def qa_scores(self) -> Scores | None:
         runs = [r.qa for r in self.runs if r.qa is not None]
@@ -375,6 +453,9 @@ class EvalReport:
         cases: dict[str, Any] = {}
         for c in self.cases:
             entry: dict[str, Any] = {"kinds": {k: c.scores(k) for k in self.kinds}}
+            if self.suite.spec.scoring == "key":
+                entry["where_recall"] = c.where_scores()
+                entry["reachable_recall"] = c.reachable_scores()
             qa = c.qa_scores()
             if qa is not None:
                 entry["qa"] = qa
@@ -499,13 +580,26 @@ def run_suite(
             say(f"{case.name}: extracting" + (f" (repeat {i + 1}/{repeat})" if repeat > 1 else ""))
             t0 = time.perf_counter()
             result = extract(case.repo, run_options)
+            wall = time.perf_counter() - t0
+            plan = None
+            if (
+                suite.spec.scoring == "key"
+                and suite.spec.plan
+                and not capabilities(options.llm).answers_questions
+            ):
+                say(f"{case.name}: planning what a model would be asked")
+                plan = plan_excerpts(
+                    case.repo, replace(run_options, out_dir=work / case.name / "plan")
+                )
             run = score_run(
                 result.document,
                 gold,
                 case.repo,
                 chosen_kinds,
-                time.perf_counter() - t0,
+                wall,
                 result.out_dir,
+                suite.spec.scoring,
+                plan,
             )
             runs.append(run)
         note = None
@@ -786,7 +880,7 @@ def problems(
             )
     limits = report.suite.spec.thresholds
     for case in report.cases:
-        for kind, limit in limits.kinds.items():
+        for kind, limit in {**limits.kinds, **case.case.thresholds}.items():
             if kind not in report.kinds:
                 continue
             s = case.scores(kind)

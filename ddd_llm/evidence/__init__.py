@@ -7,6 +7,7 @@ import pkgutil
 from collections.abc import Iterable
 
 from ddd_llm.evidence.base import REGISTRY, Analyzer, AnalyzerResult, SourceFile
+from ddd_llm.models import Diagnostic
 
 _INFRA = {"base", "yamlpos", "owners", "services"}
 """Modules of this package that are helpers, not analyzers."""
@@ -44,6 +45,24 @@ def analyze_files(sources: Iterable[SourceFile]) -> AnalyzerResult:
                     None,
                     analyzer.name,
                 )
+    # Analyzers that join facts across files (an options class bound in one file and
+    # declared in another) report them once every file has been read.
+    for analyzer in analyzers:
+        finish = getattr(analyzer, "finish", None)
+        if not callable(finish):
+            continue
+        try:
+            total.extend(finish())
+        except Exception as exc:  # noqa: BLE001 - the join must never end the run
+            total.warnings.append(
+                Diagnostic(
+                    path="",
+                    line=None,
+                    message=f"{analyzer.name} analyzer failed joining files: "
+                    f"{type(exc).__name__}: {exc}"[:300],
+                    source=analyzer.name,
+                )
+            )
     return total
 
 

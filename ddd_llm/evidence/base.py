@@ -67,6 +67,20 @@ class SourceFile:
         return self.text.count("\n", 0, offset) + 1
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """Lines the static pass saw but could not fully decode (an env/flag/config API call with a
+    computed name, an option-table row, a config directive without a rule). The extract stage
+    asks the model about every candidate region, so nothing the analyzers only half read is lost.
+    `kind` is the fact kind the lines most likely hold (e.g. "config_parameter")."""
+
+    path: str
+    start_line: int
+    end_line: int
+    kind: str
+    reason: str
+
+
 @dataclass
 class AnalyzerResult:
     """What one analyzer read from one file.
@@ -80,12 +94,23 @@ class AnalyzerResult:
     services: list[Service] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     owners: dict[str, str] = field(default_factory=dict)
+    candidates: list[Candidate] = field(default_factory=list)
 
     def extend(self, other: AnalyzerResult) -> None:
         self.facts.extend(other.facts)
+        self.candidates.extend(other.candidates)
         self.services.extend(other.services)
         self.warnings.extend(other.warnings)
         self.owners.update(other.owners)
+
+    def candidate(
+        self, source: SourceFile, start: int, end: int | None, kind: str, reason: str
+    ) -> None:
+        """Mark lines for the model: see `Candidate`."""
+        cited = source.cite(start, end)
+        self.candidates.append(
+            Candidate(source.path, cited.start_line, cited.end_line, kind, reason)
+        )
 
     def warn(self, source: SourceFile, message: str, line: int | None, analyzer: str) -> None:
         self.warnings.append(
@@ -131,17 +156,19 @@ def yaml_docs_or_warn(
 # --- shared vocabulary -------------------------------------------------------------
 
 SECRET_NAME = re.compile(
-    r"(?i)(^|[_.-])(pass|password|passwd|pwd|secret|token|api[_.-]?key|private[_.-]?key|"
+    r"(?i)(^|[_.-])(pass|password|passwd|passphrase|pwd|secret|token|api[_.-]?key|private[_.-]?key|"
     r"access[_.-]?key|secret[_.-]?key|key|credentials?|dsn|salt|auth)$"
 )
 """Parameter names whose values are secrets: *_PASSWORD, *_TOKEN, *_SECRET, *_KEY, …"""
 
-SECRET_PART = re.compile(r"(?i)(^|[_.-])(password|passwd|secret|token)([_.-]|$)")
+SECRET_PART = re.compile(r"(?i)(^|[_.-])(password|passwd|passphrase|secret|token)([_.-]|$)")
 """A secret word anywhere in the name (`SECRET_KEY_BASE`, `AUTH_TOKEN_TTL` is caught too: safe)."""
 
 NOT_SECRET = re.compile(
-    r"(?i)((^|[_.-])(public[_.-]?key|public[_.-]?access[_.-]?token|publishable[_.-]?key)$"
-    r"|[_.-](file|path|dir|length|len|ttl|expiry|expires?|timeout|enabled?|url)$)"
+    r"(?i)((^|[_.-])(public[_.-]?key|public[_.-]?access[_.-]?token|publishable[_.-]?key|"
+    r"public[_.-]?key[_.-]?token)$"
+    r"|[_.-](file|path|dir|length|len|ttl|expiry|expires?|timeout|enabled?|url|seconds|secs|"
+    r"duration|size|count|limit|interval)$)"
 )
 """Names about a secret rather than holding one: `*_PASSWORD_FILE`, `*_PUBLIC_KEY`, …"""
 
@@ -152,10 +179,25 @@ SERVICE_REF_SUFFIX = re.compile(r"(?i)_(ADDR|ADDRESS|HOST|HOSTNAME|URL|URI|ENDPO
 """Env var names whose value names another service (`CART_ADDR=cartservice:7070`)."""
 
 
+SECRET_GLUED = re.compile(
+    r"(?i)[a-z0-9](password|passwd|passphrase|secret|token|apikey|pwd|pass|auth)$"
+)
+"""A secret word glued to its prefix, as tools spell them: `PGPASSWORD`, `requirepass`,
+`masterauth`, `csrftoken`, `DBPASSWORD`."""
+
+NOT_GLUED = re.compile(r"(?i)(bypass|compass|surpass|trespass|overpass|underpass|oauth|o_auth)$")
+"""Words that end like a secret word and are not one."""
+
+NOT_SECRET_WORDS = frozenset({"pwd", "oldpwd", "pass", "auth"})
+"""`PWD` is the shell's working directory; a bare `pass`/`auth` is a keyword or a section."""
+
+
 def looks_secret_name(name: str) -> bool:
-    if NOT_SECRET.search(name):
+    if NOT_SECRET.search(name) or name.lower() in NOT_SECRET_WORDS:
         return False
-    return bool(SECRET_NAME.search(name) or SECRET_PART.search(name))
+    if SECRET_NAME.search(name) or SECRET_PART.search(name):
+        return True
+    return bool(SECRET_GLUED.search(name) and not NOT_GLUED.search(name))
 
 
 def url_credentials(value: str) -> tuple[str, str] | None:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
-from ddd_llm.models import Citation, FactBase, Service, make_fact_id
+from ddd_llm.models import Citation, FactBase, Service, id_key, make_fact_id
 
 NOT_PACKAGES = frozenset(
     "defaults tasks handlers vars meta templates files library molecule "  # an Ansible role
@@ -24,7 +24,7 @@ def with_service(fact: FactBase, service: str | None) -> FactBase:
     """The fact re-owned by `service`, its id recomputed."""
     name = service.lower() if service else None
     return fact.model_copy(
-        update={"service": name, "id": make_fact_id(fact.fact_kind, name, fact.key())}
+        update={"service": name, "id": make_fact_id(fact.fact_kind, name, id_key(fact))}
     )
 
 

@@ -113,7 +113,7 @@ def _convert(node: yaml.Node, constructor: _Constructor, depth: int = 0) -> Any:
     if isinstance(node, yaml.ScalarNode):
         try:
             return constructor.construct_object(node, deep=True)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):  # also integers past Python's digit limit
             return node.value
     return None
 

@@ -21,6 +21,7 @@ from ddd_llm.models import (
     HealthCheck,
     ResourceRequirement,
     ValidationMethod,
+    id_key,
     make_fact_id,
 )
 
@@ -94,14 +95,14 @@ def resolve_placeholders(facts: list[FactBase]) -> list[FactBase]:
             continue
         if isinstance(fact, HealthCheck) and fact.port is None:
             target = update.get("target", fact.target)
-            if fact.check_type == "tcp" and str(target).isdigit():
+            if fact.check_type == "tcp" and str(target).isascii() and str(target).isdigit():
                 update["port"] = int(target)
         citations = list(fact.citations)
         citations += [c for c in cited if c not in citations]
         update["citations"] = citations
         changed = fact.model_copy(update=update)
         changed = changed.model_copy(
-            update={"id": make_fact_id(changed.fact_kind, changed.service, changed.key())}
+            update={"id": make_fact_id(changed.fact_kind, changed.service, id_key(changed))}
         )
         out.append(changed)
     return out

@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from jinja2.sandbox import SandboxedEnvironment
@@ -42,6 +42,8 @@ from ddd_llm.assess.assessor import (
 from ddd_llm.assess.order import StartOrder, start_order
 from ddd_llm.atomic import atomic_write
 from ddd_llm.evidence.owners import owner_of
+from ddd_llm.evidence.roles import is_dev_path, is_test_path
+from ddd_llm.evidence.yamlpos import YamlList, YamlMap, YamlParseError, load_documents
 from ddd_llm.models import (
     Citation,
     ConfigParameter,
@@ -57,24 +59,30 @@ from ddd_llm.models import (
 from ddd_llm.render.procedures import (
     CERT_WORDS,
     ESCALATE_SHARE,
+    KUBE_CONTEXT,
     LOG_PLACES,
     RULES,
     VERSION_WORDS,
     WARN_SHARE,
     Endpoint,
+    Scope,
     Step,
     capacity_step,
     certificate_step,
     check_window_s,
+    default_scope,
     drift_step,
     endpoint,
     health_step,
+    job_steps,
     log_step,
     make_step,
     marker,
     permission_step,
     platform_of,
+    project_name,
     rollback_step,
+    rollback_text,
     safe_range,
     threshold_step,
     tuning_step,
@@ -85,7 +93,7 @@ from ddd_llm.render.procedures import (
 )
 from ddd_llm.resources import data_dir
 from ddd_llm.templating import sandboxed_environment
-from ddd_llm.verify.verifier import status_reason
+from ddd_llm.verify.verifier import needs_confirmation, status_reason
 
 ARTIFACTS: dict[str, str] = {
     "runbook-daily.md": "runbook-daily.md.j2",
@@ -96,6 +104,7 @@ ARTIFACTS: dict[str, str] = {
     "escalation.md": "escalation.md.j2",
     "compliance-report.md": "compliance-report.md.j2",
     "gaps.md": "gaps.md.j2",
+    "claims-to-confirm.md": "claims-to-confirm.md.j2",
     "README.md": "index.md.j2",
 }
 """Output file → template; README.md (the index) is rendered last, with the others' counts."""
@@ -108,6 +117,7 @@ TITLES: dict[str, str] = {
     "escalation.md": "Escalation: when to get help, per service",
     "compliance-report.md": "Compliance report: audit trail and controls",
     "gaps.md": "Gaps: what is missing, by priority, and where the fix belongs",
+    "claims-to-confirm.md": "Claims to confirm: what a model said that no evidence verified",
 }
 STEP_LINE = "    - Safety: `"
 """Every rendered step has exactly one line starting like this (used to count steps)."""
@@ -120,7 +130,13 @@ def environment(templates: Path | None = None) -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        filters={"md": md_escape, "cell": md_cell, "code": md_code, "cellcode": md_cellcode},
+        filters={
+            "md": md_escape,
+            "cell": md_cell,
+            "code": md_code,
+            "cellcode": md_cellcode,
+            "literal": md_literal,
+        },
     )
 
 
@@ -128,6 +144,15 @@ def md_escape(value: object) -> str:
     """Text safe in a Markdown list item: one line, no raw HTML (repository text is untrusted)."""
     text = str(value).replace("\r", " ").replace("\n", " ")
     return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+_MD_PUNCT = re.compile(r"([\\`*_{}\[\]()#+!|~-])")
+
+
+def md_literal(value: object) -> str:
+    """Untrusted text shown as plain words: every Markdown mark escaped, so nothing in it
+    renders as code, a link, emphasis or HTML (used for the claims to confirm)."""
+    return _MD_PUNCT.sub(r"\\\1", md_escape(value))
 
 
 def md_cell(value: object) -> str:
@@ -150,8 +175,12 @@ def md_cellcode(value: object) -> str:
 
 
 def steppable(facts: Iterable[FactBase]) -> list[FactBase]:
-    """Policy: contradicted facts never become steps (rejected claims are not facts at all)."""
-    return [f for f in facts if f.verification.status != "contradicted"]
+    """Policy: contradicted facts never become steps (rejected claims are not facts at all),
+    and neither does a model's claim that no evidence verified (`needs_confirmation`): its
+    text is data for the claims-to-confirm appendix, never an operator action."""
+    return [
+        f for f in facts if f.verification.status != "contradicted" and not needs_confirmation(f)
+    ]
 
 
 @dataclass(frozen=True)
@@ -206,36 +235,165 @@ class SectionBrief:
 IntroWriter = Callable[[list[SectionBrief]], dict[str, Intro]]
 
 
+# ------------------------------------------------------------------ where commands run
+
+KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def _yaml_maps(root: Path, rel: str) -> list[YamlMap]:
+    """The YAML mappings of a repository file; none when it cannot be read or parsed."""
+    try:
+        text = (root / rel).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    try:
+        docs = load_documents(text)
+    except YamlParseError as exc:
+        docs = exc.documents
+    return [d.data for d in docs if isinstance(d.data, YamlMap)]
+
+
+def compose_scope(root: Path, service: Service) -> Scope:
+    """Files, project and volume names as `docker compose` resolves them: project from `name:`
+    in the first file, else its folder's name; a volume is `<project>_<key>` unless it is
+    external or has a `name:`."""
+    cited = list(dict.fromkeys(c.path for c in service.citations))
+    live = [p for p in cited if not (is_dev_path(p) or is_test_path(p))] or cited
+    files = tuple(sorted(live, key=lambda p: "override" in p))
+    base = _yaml_maps(root, files[0]) if files else []
+    folder = PurePosixPath(files[0]).parent.name if files else ""
+    project = project_name(folder or root.resolve().name)
+    for data in base:
+        if isinstance(data.get("name"), str) and "$" not in data["name"]:
+            project = project_name(data["name"])
+    volumes: dict[str, str] = {}
+    for rel in files:
+        for data in _yaml_maps(root, rel):
+            declared = data.get("volumes")
+            if not isinstance(declared, YamlMap):
+                continue
+            for key, spec in declared.items():
+                spec = spec if isinstance(spec, YamlMap) else YamlMap()
+                name = spec.get("name")
+                if isinstance(name, str) and "$" not in name:
+                    volumes[str(key)] = name
+                elif spec.get("external") in (True, "true"):
+                    volumes[str(key)] = str(key)
+                else:
+                    volumes[str(key)] = f"{project}_{key}"
+    return Scope("compose", files=files, project=project, volumes=volumes)
+
+
+def _lists(kustomization: YamlMap, folder: PurePosixPath, manifest: str) -> bool:
+    listed = kustomization.get("resources")
+    if not isinstance(listed, (list, YamlList)):
+        return False
+    for item in listed:
+        if str(PurePosixPath(os.path.normpath(folder / str(item)))) in (
+            manifest,
+            str(PurePosixPath(manifest).parent),
+        ):
+            return True
+    return False
+
+
+def kubernetes_scope(root: Path, service: Service) -> Scope:
+    """The namespace the workload lands in: its own metadata.namespace, else the one a
+    kustomization that lists it sets (then apply and diff go through `-k`), else `default`."""
+    manifest = service.citations[0].path if service.citations else None
+    if manifest is None:
+        return Scope("kubernetes")
+    namespace: str | None = None
+    for data in _yaml_maps(root, manifest):
+        meta = data.get("metadata")
+        if isinstance(meta, YamlMap) and str(meta.get("name", "")).lower() == service.name:
+            ns = meta.get("namespace")
+            namespace = ns if isinstance(ns, str) and "{" not in ns else namespace
+    folder = PurePosixPath(manifest).parent
+    for parent in [folder, *folder.parents]:
+        for name in KUSTOMIZATIONS:
+            rel = str(parent / name) if str(parent) != "." else name
+            for data in _yaml_maps(root, rel):
+                if _lists(data, parent, manifest):
+                    ns = data.get("namespace")
+                    chosen = ns if isinstance(ns, str) else (namespace or "default")
+                    return Scope("kubernetes", namespace=chosen, kustomize=str(parent))
+    return Scope("kubernetes", namespace=namespace or "default")
+
+
+def read_scopes(doc: FactsDocument) -> dict[str, Scope]:
+    """Every service's scope, from the files at the repository root the document names (the
+    paths alone when the checkout is not there)."""
+    root = Path(doc.repo.root)
+    scopes: dict[str, Scope] = {}
+    for service in doc.services:
+        platform = platform_of(service)
+        if platform == "compose":
+            scopes[service.name] = compose_scope(root, service)
+        elif platform == "kubernetes":
+            scopes[service.name] = kubernetes_scope(root, service)
+        else:
+            scopes[service.name] = default_scope(service, root.resolve().name)
+    return scopes
+
+
 @dataclass
 class View:
-    """The facts document arranged for rendering: per service, steppable only."""
+    """The facts document arranged for rendering: per service, steppable only.
+
+    `services` are the long-running ones, the only ones operated; jobs get their own section
+    (`jobs`); test-only and dev-only services, and their facts, appear in no runbook."""
 
     doc: FactsDocument
     facts: list[FactBase] = field(init=False)
     order: StartOrder = field(init=False)
     by_name: dict[str, Service] = field(init=False)
     gaps: list[Gap] = field(init=False)
+    scopes: dict[str, Scope] = field(init=False)
+    jobs: list[Service] = field(init=False)
+    job_facts: list[FactBase] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.facts = steppable(self.doc.facts)
-        self.by_name = {s.name: s for s in self.doc.services}
-        self.order = start_order([s.name for s in self.doc.services], self.facts)
-        self.gaps = sort_gaps(self.doc.gaps)
+        running = [s for s in self.doc.services if s.role == "long-running"]
+        hidden = {s.name for s in self.doc.services if s.role != "long-running"}
+        facts = steppable(self.doc.facts)
+        self.facts = [f for f in facts if f.service not in hidden]
+        self.jobs = [s for s in self.doc.services if s.role == "job"]
+        self.job_facts = [f for f in facts if f.service in {s.name for s in self.jobs}]
+        self.by_name = {s.name: s for s in running}
+        self.order = start_order([s.name for s in running], self.facts)
+        self.gaps = [g for g in sort_gaps(self.doc.gaps) if g.service not in hidden]
+        self.scopes = read_scopes(self.doc)
 
     @property
     def services(self) -> list[Service]:
-        return list(self.doc.services)
+        return list(self.by_name.values())
+
+    def scope(self, service: Service | None) -> Scope:
+        if service is None:
+            return Scope("host")
+        return self.scopes.get(service.name) or default_scope(service)
 
     def of(self, service: str | None, kind: type[FactBase]) -> list[Any]:
         return [f for f in self.facts if isinstance(f, kind) and f.service == service]
 
     def endpoint(self, service: Service) -> Endpoint | None:
-        owned = [f for f in self.facts if f.service == service.name]
+        """Where the service listens as deployed: ports only a dev or test file publishes
+        are not reachable in the deployment the runbooks address."""
+        owned = [
+            f
+            for f in self.facts
+            if f.service == service.name
+            and not all(is_dev_path(c.path) or is_test_path(c.path) for c in f.citations)
+        ]
         return endpoint(owned, platform_of(service))
 
     def health_steps(self, service: Service) -> list[Step]:
         where = self.endpoint(service)
-        return [health_step(f, service, where) for f in self.of(service.name, HealthCheck)]
+        return [
+            health_step(f, service, where, self.scope(service))
+            for f in self.of(service.name, HealthCheck)
+        ]
 
     def owner(self, service: Service | None) -> Owner | None:
         rules = self.doc.repo.owners
@@ -250,11 +408,55 @@ class View:
         ]
 
     def dependencies(self, service: str) -> list[Dependency]:
-        return [d for d in self.of(service, Dependency) if d.dependency_type != "optional"]
+        """What the service needs, leaving out jobs, test-only and dev-only services."""
+        others = {s.name for s in self.doc.services} - set(self.by_name)
+        return [
+            d
+            for d in self.of(service, Dependency)
+            if d.dependency_type != "optional" and d.target not in others
+        ]
 
     @property
     def rejected(self) -> list[FactBase]:
         return list(getattr(self.doc, "rejected", None) or [])
+
+    def setup(self) -> dict[str, Any]:
+        """What every runbook says once at the top: where to run, which projects, the context."""
+        compose = sorted(
+            {
+                (sc.project or "", sc.files)
+                for sc in self.scopes.values()
+                if sc.platform == "compose" and self._shown(sc)
+            }
+        )
+        namespaces = sorted(
+            {
+                sc.namespace
+                for sc in self.scopes.values()
+                if sc.platform == "kubernetes" and self._shown(sc)
+            }
+        )
+        operated = [*self.services, *self.jobs]
+        left_out = sorted(
+            {
+                c.path
+                for svc in operated
+                if platform_of(svc) == "compose"
+                for c in svc.citations
+                if c.path not in self.scope(svc).files
+            }
+        )
+        return {
+            "compose_projects": compose,
+            "compose_left_out": left_out,
+            "namespaces": namespaces,
+            "kube_context": KUBE_CONTEXT,
+            "systemd": any(platform_of(s) == "systemd" for s in [*self.services, *self.jobs]),
+        }
+
+    def _shown(self, scope: Scope) -> bool:
+        names = {s.name for s in [*self.services, *self.jobs]}
+        return any(self.scopes.get(n) == scope for n in names)
 
 
 def _facts_of(steps: Iterable[Step], view: View) -> list[FactBase]:
@@ -277,7 +479,7 @@ def daily_context(view: View) -> dict[str, Any]:
     thresholds = []
     for s in view.services:
         steps = [
-            threshold_step(f, s)
+            threshold_step(f, s, view.scope(s))
             for f in view.of(s.name, ResourceRequirement)
             if f.resource in ("cpu", "memory", "disk", "file_descriptors", "gpu")
             and (f.limit or f.request)
@@ -287,11 +489,17 @@ def daily_context(view: View) -> dict[str, Any]:
     logs = [
         ServiceBlock(
             s,
-            [log_step(s, [p for p in view.of(s.name, ConfigParameter) if is_log_param(p)])],
+            [
+                log_step(
+                    s,
+                    [p for p in view.of(s.name, ConfigParameter) if is_log_param(p)],
+                    view.scope(s),
+                )
+            ],
         )
         for s in view.services
     ]
-    drift = [ServiceBlock(s, [d]) for s in view.services if (d := drift_step(s))]
+    drift = [ServiceBlock(s, [d]) for s in view.services if (d := drift_step(s, view.scope(s)))]
     params = [f for f in view.facts if isinstance(f, ConfigParameter)]
     return {
         "health": health,
@@ -328,9 +536,13 @@ class UpdateBlock:
 
 def checks_after_change(view: View, service: Service, operations: Iterable[str]) -> list[Step]:
     """The steps that confirm a change of `service`: its validations, then its health checks."""
-    steps = [validation_step(f) for f in validations(service.name, view.facts, operations)]
+    sc = view.scope(service)
+    steps = [
+        validation_step(f, scope=sc) for f in validations(service.name, view.facts, operations)
+    ]
     for f in view.of(service.name, HealthCheck):
-        steps.append(wait_for_health(health_step(f, service, view.endpoint(service)), f))
+        where = view.endpoint(service)
+        steps.append(wait_for_health(health_step(f, service, where, view.scope(service)), f))
     return steps
 
 
@@ -345,6 +557,53 @@ def update_order(view: View) -> StartOrder:
     return start_order([s.name for s in view.services], as_start)
 
 
+def backup_first(view: View, service: Service, deps: Sequence[Dependency]) -> str:
+    """What to confirm before changing `service`: its own backup, else its stores' backups."""
+    if stateful(service.name, view.facts):
+        return f"take a backup of {service.name} and check it (§2 below) before you start"
+    stores = sorted({d.target for d in deps if stateful(d.target, view.facts)})
+    if stores:
+        return f"confirm fresh backups of {', '.join(stores)} (§2 below), which it writes to"
+    return (
+        f"{service.name} keeps no state of its own: confirm the backups of any data it "
+        "writes to are fresh (preflight-checklist.md §3)"
+    )
+
+
+@dataclass
+class JobBlock:
+    service: Service
+    changes: str
+    steps: list[Step]
+
+
+def job_blocks(view: View) -> list[JobBlock]:
+    """Each job's own entry: what it changes, how its last run ended, how to run it once."""
+    blocks = []
+    for job in view.jobs:
+        owned = [f for f in view.job_facts if f.service == job.name]
+        targets = sorted(
+            {f.target for f in owned if isinstance(f, Dependency) and f.target != job.name}
+        )
+        volumes = [f for f in owned if isinstance(f, ResourceRequirement) and writable_volume(f)]
+        parts = [f"the data of {t}" for t in targets]
+        parts += [f"the volume {(f.value or '').split(':')[0]}" for f in volumes]
+        changes = (
+            ", ".join(parts)
+            if parts
+            else f"whatever its command writes (read it at {job.citations[0]} first)"
+            if job.citations
+            else "whatever its command writes"
+        )
+        cites = [
+            f.citations[0]
+            for f in owned
+            if f.citations and (isinstance(f, Dependency) or writable_volume(f))
+        ]
+        blocks.append(JobBlock(job, changes, job_steps(job, changes, cites, view.scope(job))))
+    return blocks
+
+
 def weekly_context(view: View) -> dict[str, Any]:
     order = update_order(view)
     in_cycle = {n for c in order.cycles for n in c}
@@ -354,13 +613,21 @@ def weekly_context(view: View) -> dict[str, Any]:
         if service is None or name in in_cycle:
             continue
         deps = [d for d in view.dependencies(name) if d.target in view.by_name and d.target != name]
+        back = rollback_step(service, rollbacks(name, view.facts), view.scope(service))
         updates.append(
             UpdateBlock(
                 service,
                 sorted({d.target for d in deps}),
-                update_step(service, sorted({d.target for d in deps}), deps),
+                update_step(
+                    service,
+                    sorted({d.target for d in deps}),
+                    deps,
+                    view.scope(service),
+                    before=backup_first(view, service, deps),
+                    rollback=rollback_text(back),
+                ),
                 checks_after_change(view, service, {"deploy", "upgrade"}),
-                rollback_step(service, rollbacks(name, view.facts)),
+                back,
                 stateful(name, view.facts),
             )
         )
@@ -369,7 +636,9 @@ def weekly_context(view: View) -> dict[str, Any]:
         if not stateful(s.name, view.facts):
             continue
         steps = [
-            validation_step(f, "backup" if f.operation == "backup" else "restore")
+            validation_step(
+                f, "backup" if f.operation == "backup" else "restore", scope=view.scope(s)
+            )
             for f in validations(s.name, view.facts, BACKUP_OPERATIONS)
         ]
         backups.append(ServiceBlock(s, steps))
@@ -397,6 +666,7 @@ def weekly_context(view: View) -> dict[str, Any]:
         "backups": backups,
         "changes": changes,
         "confirm": confirm,
+        "jobs": (jobs := job_blocks(view)),
         "counts": _status_counts(view),
         "gaps": [g for g in view.gaps if g.blocks == "weekly"],
         "sections": {
@@ -408,6 +678,7 @@ def weekly_context(view: View) -> dict[str, Any]:
             "weekly.backups": [st for b in backups for st in b.steps],
             "weekly.changes": [st for b in changes for st in b.steps],
             "weekly.runbooks": confirm,
+            "weekly.jobs": [st for b in jobs for st in b.steps],
         },
     }
 
@@ -428,7 +699,7 @@ def monthly_context(view: View) -> dict[str, Any]:
     capacity = []
     for s in view.services:
         steps = [
-            capacity_step(f, s)
+            capacity_step(f, s, view.scope(s))
             for f in view.of(s.name, ResourceRequirement)
             if (
                 f.resource in ("cpu", "memory", "file_descriptors", "gpu")
@@ -439,12 +710,18 @@ def monthly_context(view: View) -> dict[str, Any]:
         if steps:
             capacity.append(ServiceBlock(s, steps))
     tunables = [f for f in view.facts if is_tunable(f) and isinstance(f, ConfigParameter)]
-    tuning = [tuning_step(p, view.by_name.get(p.service or "")) for p in tunables if has_range(p)]
+    tuning = [
+        tuning_step(
+            p, view.by_name.get(p.service or ""), view.scope(view.by_name.get(p.service or ""))
+        )
+        for p in tunables
+        if has_range(p)
+    ]
     permissions = [
         st
         for s in view.services
         for f in view.of(s.name, ResourceRequirement)
-        if f.resource == "permission" and (st := permission_step(f, s))
+        if f.resource == "permission" and (st := permission_step(f, s, view.scope(s)))
     ]
     other_permissions = [
         f
@@ -456,13 +733,15 @@ def monthly_context(view: View) -> dict[str, Any]:
     secrets = [f for f in view.facts if isinstance(f, ConfigParameter) and f.secret]
     params = [f for f in view.facts if isinstance(f, ConfigParameter) and not f.secret]
     versions = [
-        version_step(p, view.by_name.get(p.service or ""))
+        version_step(
+            p, view.by_name.get(p.service or ""), view.scope(view.by_name.get(p.service or ""))
+        )
         for p in params
         if VERSION_WORDS.search(p.name) and p.value_type == "string"
     ]
     certificates = [certificate_step(p) for p in params if CERT_WORDS.search(p.name)]
     upgrades = [
-        validation_step(f)
+        validation_step(f, scope=view.scope(s))
         for s in view.services
         for f in validations(s.name, view.facts, {"upgrade"})
     ]
@@ -536,7 +815,8 @@ def preflight_context(view: View) -> dict[str, Any]:
     for s in view.services:
         if stateful(s.name, view.facts):
             steps = [
-                validation_step(f, "backup") for f in validations(s.name, view.facts, {"backup"})
+                validation_step(f, "backup", scope=view.scope(s))
+                for f in validations(s.name, view.facts, {"backup"})
             ]
             backups.append(ServiceBlock(s, steps))
     owners = [(s, view.owner(s)) for s in view.services]
@@ -585,12 +865,13 @@ def validation_context(view: View) -> dict[str, Any]:
                     "backup"
                     if f.operation == "backup"
                     else ("restore" if f.operation == "restore" else "check"),
+                    scope=view.scope(s),
                 )
                 for f in validations(s.name, view.facts, ops)
             ]
             if with_health:
                 steps += [
-                    wait_for_health(health_step(f, s, view.endpoint(s)), f)
+                    wait_for_health(health_step(f, s, view.endpoint(s), view.scope(s)), f)
                     for f in view.of(s.name, HealthCheck)
                 ]
             if steps:
@@ -733,11 +1014,10 @@ def escalation_context(view: View) -> dict[str, Any]:
 
 
 def compliance_context(view: View) -> dict[str, Any]:
-    unverified = [
-        (f, status_reason(f)) for f in view.doc.facts if f.verification.status == "unverified"
-    ]
+    trusted = [f for f in view.doc.facts if not needs_confirmation(f)]
+    unverified = [(f, status_reason(f)) for f in trusted if f.verification.status == "unverified"]
     contradicted = [
-        (f, status_reason(f)) for f in view.doc.facts if f.verification.status == "contradicted"
+        (f, status_reason(f)) for f in trusted if f.verification.status == "contradicted"
     ]
     kinds: dict[str, dict[str, int]] = {}
     for f in view.doc.facts:
@@ -750,7 +1030,21 @@ def compliance_context(view: View) -> dict[str, Any]:
         "counts": _status_counts(view),
         "unverified": unverified,
         "contradicted": contradicted,
-        "rejected": [(f, status_reason(f)) for f in view.rejected],
+        "to_confirm": len(confirm_claims(view)),
+    }
+
+
+def confirm_claims(view: View) -> list[tuple[FactBase, str]]:
+    """Model claims no evidence verified, and rejected ones, each with its reason."""
+    unverified = [f for f in view.doc.facts if needs_confirmation(f)]
+    return [(f, status_reason(f)) for f in [*unverified, *view.rejected]]
+
+
+def claims_context(view: View) -> dict[str, Any]:
+    claims = confirm_claims(view)
+    return {
+        "open": [(f, why) for f, why in claims if f.verification.status == "unverified"],
+        "refuted": [(f, why) for f, why in claims if f.verification.status != "unverified"],
     }
 
 
@@ -791,6 +1085,7 @@ CONTEXTS: dict[str, Callable[[View], dict[str, Any]]] = {
     "escalation.md": escalation_context,
     "compliance-report.md": compliance_context,
     "gaps.md": gaps_context,
+    "claims-to-confirm.md": claims_context,
 }
 
 SECTION_TITLES: dict[str, str] = {
@@ -802,6 +1097,7 @@ SECTION_TITLES: dict[str, str] = {
     "weekly.backups": "Backup and restore validation",
     "weekly.changes": "Change verification checklist",
     "weekly.runbooks": "Runbook maintenance",
+    "weekly.jobs": "One-shot jobs",
     "monthly.capacity": "Capacity review",
     "monthly.tuning": "Performance tuning",
     "monthly.compliance": "Compliance audit preparation",
@@ -848,6 +1144,7 @@ def render_texts(
         "all_gaps": view.gaps,
         "gap_counts": gap_counts(view.gaps),
         "titles": TITLES,
+        "run_at": view.setup(),
     }
     texts: dict[str, str] = {}
     for name, build_ctx in contexts.items():

@@ -6,6 +6,10 @@ Four layers find the spans to mask, each cheap enough to run on every file:
   slow assignment-style ones run only on lines holding a long token with a digit in it;
 - its entropy measures (base64 above 4.5 bits, hex above 3.0) on quoted strings and on
   unquoted assignment values of 20 characters or more, minus hashes, UUIDs and lock files;
+- the rule table `secret_rules.yaml` (data, gitleaks-style): password options on command
+  lines (`mysql -p…`, `sshpass -p`, `docker login -p`, `--password=…`), secret directives
+  of `name value` config files (`requirepass`), netrc, XML key/value pairs, ADO.NET
+  connection strings;
 - our own patterns for what it lacks: private-key blocks (the body between the markers),
   passwords in URLs, bearer and basic `Authorization` values, `curl -u user:pass`,
   values given to secret-looking names (`*_PASSWORD=`, `"api_key": "…"`,
@@ -19,12 +23,15 @@ redacted text has exactly the lines of the original and citations stay exact.
 from __future__ import annotations
 
 import bisect
+import fnmatch
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
+
+import yaml
 
 from ddd_llm.evidence.base import looks_secret_name
 from ddd_llm.models import ConfigParameter, FactBase
@@ -112,7 +119,9 @@ _AUTH_HEADER = re.compile(
     r"(?:(?i:bearer|basic|token|digest|apikey|sso-key)[ \t]+)?(?P<v>[A-Za-z0-9._~+/=:-]{8,})"
 )
 _BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr][ \t]+(?P<v>[A-Za-z0-9._~+/=-]{12,})")
-_CURL_USER = re.compile(r"-(?:u|-user)[ \t=]*[\"']?[^\s:\"']{1,100}:(?P<v>[^\s\"']+)")
+_CURL_USER = re.compile(
+    r"(?<![\w-])-(?:u|-user)(?:[ \t]+|=)[\"']?[^\s:\"']{1,100}:(?P<v>[^\s\"']+)"
+)
 _XML_SECRET = re.compile(r"<(?P<name>[A-Za-z_][\w.-]{0,100})>(?P<v>[^<\n\r]{3,})</(?P=name)>")
 _DOCKER_ENV = re.compile(
     r"(?im)^[ \t]*(?:ENV|ARG)[ \t]+(?P<name>[A-Za-z_][\w.-]*)[ \t]+(?P<v>[^\s=][^\r\n]*)$"
@@ -138,7 +147,8 @@ _ABOUT_A_SECRET = re.compile(
     r"(?i)(^|[_.-])(name|names|ref|refs|id|ids|type|kind|length|len|count|prefix|suffix|header|"
     r"field|env|var|mode|policy|version|algorithm|alg|format|size|ttl|file|path|dir|url|uri|"
     r"enabled?|required|rotation|expiry|expires?|timeout|provider|store|manager|backend|"
-    r"selector|mount|volume|class|label|description|help|hint|pattern|regex|min|max)$"
+    r"selector|mount|volume|class|label|description|help|hint|pattern|regex|min|max|status|hash|"
+    r"hashed|column|tag|tags|page|pages)$"
 )
 """Names that talk about a secret (`PASSWORD_FILE`, `secretName`, `tokenTTL`), not hold one."""
 
@@ -150,7 +160,9 @@ _PLACEHOLDER = re.compile(
     r"(?:true|false|null|none|nil|yes|no|on|off|undefined|required|optional|string)$)"
 )
 
-_KEYWORD_SUFFIXES = re.compile(r"(?i)(digest|checksum|hash|sha\d*|integrity|commit|rev|etag)$")
+_KEYWORD_SUFFIXES = re.compile(
+    r"(?i)(digest|checksum|hash|sha\d*|sha\d*sum|sum|integrity|commit|rev|etag|fingerprint)$"
+)
 _HASH_PREFIX = re.compile(r"(?i)(sha\d+[:-]|md5[:-]|@)$")
 _UUID = re.compile(r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _B64_QUOTED = re.compile(r"(?P<q>[\"'])(?P<v>[A-Za-z0-9+/=_-]{20,})(?P=q)")
@@ -203,6 +215,31 @@ def _entropy_plugins() -> tuple[Any, Any]:
     return Base64HighEntropyString(limit=4.5), HexHighEntropyString(limit=3.0)
 
 
+RULES_FILE = Path(__file__).with_name("secret_rules.yaml")
+
+
+@dataclass(frozen=True)
+class _Rule:
+    id: str
+    keywords: tuple[str, ...]
+    files: tuple[str, ...]
+    regex: re.Pattern[str]
+
+
+@cache
+def _rules() -> tuple[_Rule, ...]:
+    raw = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    return tuple(
+        _Rule(
+            str(r["id"]),
+            tuple(str(k).lower() for k in r.get("keywords", ())),
+            tuple(str(f) for f in r.get("files", ())),
+            re.compile(r["regex"]),
+        )
+        for r in raw
+    )
+
+
 # --- helpers -------------------------------------------------------------------------
 
 
@@ -220,6 +257,18 @@ def secret_name(name: str) -> bool:
 
 _TEMPLATED = re.compile(r"\{\{|\$\{|\$\(|%\(|\{%")
 
+PLACEHOLDER_WORDS = frozenset(
+    "password passwd pass passphrase pwd secret secrets token key apikey api_key changeme "
+    "change_me change-me changeit change-it example sample dummy fake test testing foo bar baz "
+    "foobar placeholder redacted hidden masked none null nil empty todo tbd fixme".split()
+)
+"""Values that stand for a secret in examples and tests (`password="password"`)."""
+_PLACEHOLDER_SHAPE = re.compile(
+    r"(?i)^(?:(?:your|my|some|example|sample|dummy|fake|test|insert|enter|put|replace)"
+    r"[-_ .]?(?:own[-_ .]?)?[a-z_ -]*|x+|\*+|\.+|•+|-+|_+|0+|<.*>|\[.*\]|\$[A-Z_][A-Z0-9_]*)$"
+)
+"""`your-password`, `my_secret`, `xxxxxx`, `****`, `<pw>`, `[token]`, `$DB_PASSWORD`."""
+
 
 def _placeholder(value: str) -> bool:
     """Empty, a boolean, or a value filled in elsewhere (`${DB_PASSWORD}`, `{{ vault_pw }}`).
@@ -228,12 +277,42 @@ def _placeholder(value: str) -> bool:
     the secret lives rather than holding it; a literal password inside it is still masked by
     the URL rule.
     """
-    stripped = value.strip()
-    return not stripped or bool(_PLACEHOLDER.match(stripped) or _TEMPLATED.search(stripped))
+    stripped = value.strip().strip("\"'`")
+    if not stripped or stripped.lower() in PLACEHOLDER_WORDS:
+        return True
+    return bool(
+        _PLACEHOLDER.match(stripped)
+        or _TEMPLATED.search(stripped)
+        or _PLACEHOLDER_SHAPE.match(stripped)
+    )
 
 
 def _is_code(path: str) -> bool:
     return PurePosixPath(path).suffix.lower() in CODE_SUFFIXES
+
+
+LINE_VALUE_SUFFIXES = frozenset(
+    ".yml .yaml .properties .ini .cfg .conf .cnf .toml .env .service .timer .socket".split()
+)
+"""Config formats whose unquoted value runs to the end of the line (`password: two words`)."""
+DOC_SUFFIXES = frozenset(".md .markdown .rst .txt .adoc .html .htm".split())
+_HEX_HASH = re.compile(r"(?i)^(?:sha\d*[:-])?[0-9a-f]{32,128}$")
+
+
+def _line_values(path: str) -> bool:
+    p = PurePosixPath(path)
+    return p.suffix.lower() in LINE_VALUE_SUFFIXES or p.name.lower().startswith(".env")
+
+
+def _is_doc(path: str) -> bool:
+    return PurePosixPath(path).suffix.lower() in DOC_SUFFIXES
+
+
+_EXPRESSION_AFTER = re.compile(r"[ \t]*(?:[*+%]|\.[A-Za-z_]\w*\(|\]?\[)")
+"""After a quoted literal: `"X" * 32`, `"a" + b`, `"{}".format(x)` — an expression."""
+_NAME_LIKE = re.compile(
+    r"^[a-z][a-z0-9]*(?:[_-][a-z][a-z0-9]*)+$|^[a-z]{2,}(?:[A-Z][a-z]{2,}\d*)+$"
+)
 
 
 def _line_end(text: str, pos: int, limit: int | None = None) -> int:
@@ -260,6 +339,12 @@ def _quoted_values(text: str, start: int, end: int) -> Iterator[tuple[int, int]]
         value = m.group("v")
         if not value or any(c.isspace() for c in value) or _placeholder(value):
             continue
+        if _EXPRESSION_AFTER.match(text, m.end()) or _not_a_value(value, text, m.end(), False):
+            continue  # `"X" * 32`: test data built by an expression; names, short literals
+        if re.search(r"[+*%][ \t]*$", text[max(0, m.start() - 4) : m.start()]):
+            continue  # `make_token() + ":bad:signature"`: part of an expression
+        if _path_like(value):
+            continue  # `get_secret("db/password")`: where the secret is kept
         if secret_name(value) or value.isidentifier() and value.isupper():
             continue  # another name (`request.form["password"]`, `getenv("TOKEN")`)
         if _KEY_AFTER.match(text, m.end()):
@@ -270,31 +355,135 @@ def _quoted_values(text: str, start: int, end: int) -> Iterator[tuple[int, int]]
 _PROSE_AFTER = re.compile(r"[ \t]+[A-Za-z]")
 
 
-def _value_after(text: str, pos: int, code: bool, colon: bool) -> tuple[list[tuple[int, int]], int]:
+MIN_SECRET_LENGTH = 6
+"""Shorter literals (`abc`, `s1`, `root`, `123`) are test data or defaults, not credentials
+worth hiding; a real one that short is already broken."""
+_PLACEHOLDER_INSIDE = re.compile(
+    r"(?i)(goes_?here|change_?me|replace_?me|your_?(own_?)?(password|secret|token|key|pass)|"
+    r"example_?(password|secret|token|key)|dummy|not_?a_?(real_)?secret)"
+)
+_UPPER_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:[_-][A-Z0-9]+)+$")
+"""`SOURCE_PROJECT_READONLY_KEY`, `AZURE-SQL-CATALOG-CONNECTION-STRING`: another name."""
+_FEW_WORDS = re.compile(r"^_*(?:[A-Z][a-z]{2,}|[a-z]{2,})(?:[A-Z][a-z]{2,}){1,3}$")
+"""An identifier of at most four words (`ActivePage`, `__RequestVerificationToken`)."""
+_CALL = re.compile(r"[\w.]+\(|\[\w*$|^\w+\[|^new(?:-object)?$")
+
+
+def _not_a_value(value: str, text: str, after: int, doc: bool) -> bool:
+    """A literal that is not a secret: a placeholder, another name (`api_key_readonly`,
+    `SOURCE_PROJECT_KEY`, `ActivePage`), a call or index (`parts[0]`, `nvarchar(max)`), the
+    start of an expression (`"X" * 32`), something too short to be a credential, or an example
+    UUID/hash in documentation."""
+    bare = value.strip().strip("\"'`")
+    if len(bare) < MIN_SECRET_LENGTH or _placeholder(bare) or _EXPRESSION_AFTER.match(text, after):
+        return True
+    if _PLACEHOLDER_INSIDE.search(bare) or _UPPER_NAME.match(bare) or _CALL.search(bare):
+        return True
+    if _NAME_LIKE.match(bare) and _SECRET_WORD.search(bare):
+        return True
+    if _FEW_WORDS.match(bare) and not any(c.isdigit() for c in bare) and bare != bare.lower():
+        return True
+    # Documentation shows examples: a UUID, a hash, or a plain word (`petclinic`).
+    return doc and bool(_UUID.match(bare) or _HEX_HASH.match(bare) or bare.isalpha())
+
+
+def _rest_of_line(text: str, pos: int, end: int) -> int:
+    """Where an unquoted config value starting at `pos` ends: the line's end, a ` #` comment,
+    or, inside a flow collection (`{user: a, password: b}`), the next `,`/`}`/`]`."""
+    line_start = _line_start(text, pos, VALUE_WINDOW)
+    flow = any(c in "{[" for c in text[line_start:pos])
+    stop = end
+    comment = text.find(" #", pos, end)
+    if comment >= 0:
+        stop = comment
+    if flow:
+        for ch in ",}]":
+            at = text.find(ch, pos, stop)
+            if at >= 0:
+                stop = at
+    while stop > pos and text[stop - 1] in " \t":
+        stop -= 1
+    return stop
+
+
+def _value_after(
+    text: str, pos: int, code: bool, colon: bool, path: str = ""
+) -> tuple[list[tuple[int, int]], int]:
     """The value starting at `pos` (after `NAME =`), or the literals in the rest of its line;
     and how far the text was read."""
     end = _line_end(text, pos, VALUE_WINDOW)
     if pos >= end:
         return [], pos
+    doc = _is_doc(path)
     first = text[pos]
     if first in "\"'`":
         close = text.find(first, pos + 1, end)
         stop = close if close >= 0 else end
-        return ([] if _placeholder(text[pos + 1 : stop]) else [(pos + 1, stop)]), stop
+        value = text[pos + 1 : stop]
+        return ([] if _not_a_value(value, text, stop + 1, doc) else [(pos + 1, stop)]), stop
     token = _UNQUOTED.match(text, pos, end)
     if token is None:
         return [], pos
     value = token.group().rstrip(")]}")
+    in_comment = text[_line_start(text, pos, VALUE_WINDOW) : pos].lstrip().startswith(("#", ";"))
+    if not code and not in_comment and _line_values(path) and first not in "([{|>&*!":
+        # `password: two words and more` in YAML, `db.password=two words` in .properties.
+        stop = _rest_of_line(text, pos, end)
+        whole = text[pos:stop]
+        if _not_a_value(whole, text, stop, doc) or _placeholder(value):
+            return [], stop
+        return [(pos, stop)], stop
     if colon and _PROSE_AFTER.match(text, pos + len(value), end):
         # "the password: fraud embeds it in REDIS_URL" is a sentence, not a setting.
         return [], pos + len(value)
-    if not code and value and not _placeholder(value) and first not in "([{":
+    if doc and _not_a_value(value, text, pos + len(value), doc):
+        return [], pos + len(value)
+    if not code and value and first not in "([{":
+        if _not_a_value(value, text, pos + len(value), doc):
+            return [], pos + len(value)
         return [(pos, pos + len(value))], pos + len(value)
     # An expression: `os.environ.get("SECRET_KEY", "dev-key")`, `str = Field("…")`.
     return list(_quoted_values(text, pos, end)), end
 
 
 # --- detectors -----------------------------------------------------------------------
+
+
+def _rule_table(text: str, path: str) -> Iterator[Span]:
+    """The rules of secret_rules.yaml whose keyword occurs in the text (and file name fits)."""
+    lowered: str | None = None
+    name = PurePosixPath(path).name
+    for rule in _rules():
+        if rule.files and not any(fnmatch.fnmatch(name, f) for f in rule.files):
+            continue
+        if rule.keywords:
+            lowered = text.lower() if lowered is None else lowered
+            if not any(k in lowered for k in rule.keywords):
+                continue
+        for m in rule.regex.finditer(text):
+            start, end = m.span("v")
+            value = m.group("v").strip("'\"")
+            if "name" in m.re.groupindex and not _secret_directive(m.group("name")):
+                continue
+            if _not_a_value(value, text, end, _is_doc(path)) or _path_like(value):
+                continue
+            if value.isidentifier() and value.isupper():
+                continue  # `--password PASSWORD` in usage text names the argument
+            if m.group("v")[:1] in "'\"":
+                start, end = start + 1, end - 1
+            yield start, end, f"secret ({rule.id})"
+
+
+_DIRECTIVES = frozenset({"requirepass", "masterauth"})
+
+
+def _secret_directive(name: str) -> bool:
+    return name.lower() in _DIRECTIVES or secret_name(name)
+
+
+def _path_like(value: str) -> bool:
+    """`/etc/ssl/private/server.key`, `./certs/tls.key`: where a secret lives, not the secret."""
+    return bool(re.match(r"^(?:~|\.{1,2})?/[\w./-]+$|^[\w.-]+/[\w./-]+$", value))
 
 
 def _private_keys(text: str) -> Iterator[Span]:
@@ -384,7 +573,7 @@ def _named(text: str, path: str) -> Iterator[Span]:
             read_to = values[-1][1] if values else after.end()
         elif after.group("op") != ",":
             colon = after.group("op") == ":"
-            values, read_to = _value_after(text, after.end(), code, colon)
+            values, read_to = _value_after(text, after.end(), code, colon, path)
         elif quote and quote != "`":
             # A name as a call argument: `getenv("DB_PASSWORD", "…")`, `flag.String("token", …)`.
             read_to = _line_end(text, after.end(), VALUE_WINDOW)
@@ -394,7 +583,7 @@ def _named(text: str, path: str) -> Iterator[Span]:
     if "value" in text:
         for m in _NAME_VALUE_PAIR.finditer(text):
             if secret_name(m.group("name")):
-                for s, e in _value_after(text, m.end(), False, False)[0]:
+                for s, e in _value_after(text, m.end(), False, False, path)[0]:
                     yield s, e, "secret assignment"
     if "</" in text:
         for m in _XML_SECRET.finditer(text):
@@ -498,6 +687,12 @@ def _candidate_lines(text: str) -> list[tuple[int, int]]:
     return lines
 
 
+def _last_name(before: str) -> str | None:
+    """The last identifier before a quoted value (`ALICE_HASH = "…"` → ALICE_HASH)."""
+    names = re.findall(r"[A-Za-z_][\w.-]*", before)
+    return names[-1] if names else None
+
+
 def _hashy(text: str, start: int, name: str | None) -> bool:
     before = text[max(0, start - 8) : start]
     if _HASH_PREFIX.search(before):
@@ -518,12 +713,38 @@ def _high_entropy(value: str) -> bool:
     return bool(base64.calculate_shannon_entropy(value) > base64.entropy_limit)
 
 
+_UUID_INSIDE = re.compile(r"(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_HASH_VALUE = re.compile(r"(?i)^(sha\d+|md5|sha)[-:]")
+
+
+def _example_token(value: str, path: str) -> bool:
+    """Not a credential: a hash (`sha384-…` integrity, a hex digest in docs or tests), or a
+    URL/path carrying an id (`SITE_ROOT/api/v3/checks/<uuid>`)."""
+    if _HASH_VALUE.match(value) or ("/" in value and _UUID_INSIDE.search(value)):
+        return True
+    loose = _is_doc(path) or _in_tests(path)
+    return loose and bool(_HEX_HASH.match(value) or _UUID.match(value))
+
+
+def _in_tests(path: str) -> bool:
+    return bool(
+        re.search(
+            r"(?i)(^|/)(tests?|__tests__|specs?|testdata|fixtures?)/|(^|/)test_|_test\.", path
+        )
+    )
+
+
 def _entropy(text: str, path: str) -> Iterator[Span]:
     if PurePosixPath(path).name.lower() in LOCK_FILES:
         return
     for m in _B64_QUOTED.finditer(text):
         s = m.start("v")
-        if not _hashy(text, s, None) and _high_entropy(m.group("v")):
+        if _example_token(m.group("v"), path):
+            continue
+        name_start = s - 1
+        while name_start > max(0, s - 120) and text[name_start - 1] not in "\n":
+            name_start -= 1
+        if not _hashy(text, s, _last_name(text[name_start:s])) and _high_entropy(m.group("v")):
             yield s, m.end("v"), "high-entropy string"
     if _is_code(path):
         return  # an unquoted right-hand side in code is an identifier or expression
@@ -535,6 +756,8 @@ def _entropy(text: str, path: str) -> Iterator[Span]:
         name_start = op
         while name_start > max(0, op - 100) and text[name_start - 1] in _NAME_CHARS:
             name_start -= 1
+        if _example_token(m.group("v"), path):
+            continue
         if not _hashy(text, s, text[name_start:op]) and _high_entropy(m.group("v")):
             yield s, m.end("v"), "high-entropy string"
 
@@ -542,17 +765,34 @@ def _entropy(text: str, path: str) -> Iterator[Span]:
 # --- masking -------------------------------------------------------------------------
 
 
+STYLE_SUFFIXES = frozenset({".css", ".scss", ".sass", ".less", ".svg", ".map"})
+
+
+def minified(text: str) -> bool:
+    """A bundle or minified file: its lines are far longer than anyone writes."""
+    if len(text) < 2000:
+        return False
+    lines = text.count("\n") + 1
+    return len(text) / lines > 300 or max(map(len, text.splitlines())) > 5000
+
+
 def find_secrets(text: str, path: str = "") -> list[Span]:
-    """Spans of `text` to mask, sorted and merged; `path` tells code from config."""
+    """Spans of `text` to mask, sorted and merged; `path` tells code from config. Minified
+    bundles and stylesheets get only the vendor-token and private-key detectors: their
+    `name: value` shapes are selectors and variables, never settings."""
     spans: list[Span] = []
-    for found in (
-        _private_keys(text),
-        _patterns(text),
-        _library(text),
-        _named(text, path),
-        _kubernetes_secrets(text, path),
-        _entropy(text, path),
-    ):
+    sweeping = (
+        ()
+        if PurePosixPath(path).suffix.lower() in STYLE_SUFFIXES or ".min." in path or minified(text)
+        else (
+            _rule_table(text, path),
+            _library(text),
+            _named(text, path),
+            _kubernetes_secrets(text, path),
+            _entropy(text, path),
+        )
+    )
+    for found in (_private_keys(text), _patterns(text), *sweeping):
         spans.extend(s for s in found if s[1] > s[0])
     return _merge(spans)
 

@@ -108,3 +108,41 @@ class RepoText:
                 if any(w in flat_line for w in wanted):
                     return rel, number
         return None
+
+
+_KEY = re.compile(
+    r"""^(?P<indent>[ \t]*)(?:-[ \t]+)?["']?(?P<key>[^\s"'#:=][^"':=]*?)["']?"""
+    r"""[ \t]*(?::(?![^\s])|=)"""
+)
+_SECTION = re.compile(r"^[ \t]*\[(?P<name>[^\]]+)\][ \t]*$")
+
+
+def key_path(lines: list[str], number: int) -> list[str]:
+    """The nested keys leading to the key on 1-based line `number` of a YAML, JSON, TOML or
+    INI file (`spring:` / `  datasource:` / `    url: …` → spring, datasource, url), found by
+    indentation and `[section]` headers; empty when the line holds no key."""
+    if not (1 <= number <= len(lines)):
+        return []
+    m = _KEY.match(lines[number - 1])
+    if m is None:
+        return []
+    path = [m.group("key").strip()]
+    indent = len(m.group("indent").expandtabs())
+    for i in range(number - 2, -1, -1):
+        line = lines[i]
+        section = _SECTION.match(line)
+        if section is not None:
+            path.insert(0, section.group("name").strip().strip("\"'"))
+            break
+        if not line.strip() or is_comment(line):
+            continue
+        parent = _KEY.match(line)
+        if parent is None:
+            continue
+        depth = len(parent.group("indent").expandtabs())
+        if depth < indent:
+            path.insert(0, parent.group("key").strip())
+            indent = depth
+            if depth == 0:
+                break
+    return path

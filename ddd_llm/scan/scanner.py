@@ -2,14 +2,17 @@
 
 Every file's text is redacted here, as it is read: no later stage (chunks, index, analyzers,
 prompts, artifacts) ever holds a secret's value. `redactions` says what was masked where.
+Every kept file is classified (ddd_llm/scan/linguist.py): `shown` says whether the model may
+see it, `analyzed` whether the analyzers read it, and `exclusions` lists the others, with why.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ import pathspec
 
 from ddd_llm.errors import InputError
 from ddd_llm.models import Diagnostic, Skipped
+from ddd_llm.scan.linguist import NORMAL, Verdict, classify_files
 from ddd_llm.scan.redact import redact_text
 
 VENDORED_DIRS = frozenset(
@@ -28,7 +32,6 @@ VENDORED_DIRS = frozenset(
         "bower_components",
         ".venv",
         "venv",
-        "env",
         ".tox",
         ".nox",
         "site-packages",
@@ -42,7 +45,9 @@ VENDORED_DIRS = frozenset(
         ".vscode",
     }
 )
-"""Directories holding other people's code or tool caches: counted as skipped, never read."""
+"""Directories holding other people's code or tool caches: counted as skipped, never read.
+(Any other folder holding a `pyvenv.cfg` is a virtualenv and skipped too: `env/` is often a
+folder of per-environment configuration, so the name alone does not decide.)"""
 
 ALWAYS_SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".ddd"})
 """Version-control metadata and ddd-llm's own output: not part of the repository's content."""
@@ -97,9 +102,30 @@ class ScanResult:
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     redactions: list[Redaction] = field(default_factory=list)
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
+    """Each kept file's category (vendored, generated, lock, …), by path."""
 
     def skip(self, path: str, reason: str) -> None:
         self.skipped.append(Skipped(path=path, reason=reason))
+
+    def verdict(self, path: str) -> Verdict:
+        return self.verdicts.get(path, NORMAL)
+
+    def shown(self, path: str) -> bool:
+        """Whether the model may be shown (and the index may hold) this file's lines."""
+        return not self.verdict(path).junk
+
+    def analyzed(self, path: str) -> bool:
+        """Whether the static analyzers read this file."""
+        return self.verdict(path).analyzed
+
+    def exclusions(self) -> list[Skipped]:
+        """The kept files the model is never shown, each with its category and rule."""
+        return [
+            Skipped(path=f.path, reason=self.verdict(f.path).report)
+            for f in self.files
+            if not self.shown(f.path)
+        ]
 
 
 def content_hash(data: bytes) -> str:
@@ -143,6 +169,13 @@ class _IgnoreRules:
         return result
 
 
+def _is_virtualenv(directory: Path) -> bool:
+    try:
+        return (directory / "pyvenv.cfg").is_file()
+    except OSError:
+        return False
+
+
 def _decode(data: bytes, rel: str, result: ScanResult) -> str:
     try:
         return data.decode("utf-8")
@@ -182,7 +215,25 @@ def _shown(rel: str) -> str:
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _walk(root: Path, result: ScanResult) -> Iterator[tuple[str, Path]]:
+def included_folders(include: Sequence[str]) -> Callable[[str], bool]:
+    """Whether an --include glob names a path inside a folder scan would not walk
+    (`vendor/acme/**` reaches into `vendor/`; `*.js` or `**/x` reach into none)."""
+    prefixes = []
+    for glob in include:
+        literal = re.split(r"[*?\[]", glob.strip().lstrip("/"), maxsplit=1)[0]
+        if "/" in literal:
+            prefixes.append(literal)
+
+    def reaches(rel_dir: str) -> bool:
+        folder = rel_dir + "/"
+        return any(p.startswith(folder) or folder.startswith(p) for p in prefixes)
+
+    return reaches
+
+
+def _walk(
+    root: Path, result: ScanResult, reaches: Callable[[str], bool] = lambda _rel: False
+) -> Iterator[tuple[str, Path]]:
     stack: list[tuple[str, Path, _IgnoreRules]] = [("", root, _IgnoreRules().with_dir("", root))]
     while stack:
         rel_dir, directory, rules = stack.pop()
@@ -213,10 +264,11 @@ def _walk(root: Path, result: ScanResult) -> Iterator[tuple[str, Path]]:
                 if rules.ignored(rel, is_dir=True):
                     result.skip(rel + "/", "ignored by .gitignore")
                     continue
-                if entry.name in VENDORED_DIRS:
+                path = Path(entry.path)
+                vendored = entry.name in VENDORED_DIRS or _is_virtualenv(path)
+                if vendored and not reaches(rel):
                     result.skip(rel + "/", "vendored or generated directory")
                     continue
-                path = Path(entry.path)
                 subdirs.append((rel, path, rules.with_dir(rel, path)))
                 continue
             if rules.ignored(rel, is_dir=False):
@@ -262,9 +314,11 @@ def _check_root(root: Path) -> None:
         )
 
 
-def _readable(root: Path, result: ScanResult, max_bytes: int) -> Iterator[tuple[str, bytes]]:
+def _readable(
+    root: Path, result: ScanResult, max_bytes: int, include: Sequence[str] = ()
+) -> Iterator[tuple[str, bytes]]:
     """The bytes of every file scan keeps, in scan's order; the others are skipped in `result`."""
-    for rel, path in _walk(root, result):
+    for rel, path in _walk(root, result, included_folders(include)):
         try:
             st = path.stat()
         except OSError as exc:
@@ -310,21 +364,32 @@ def require_readable(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> None:
         raise nothing_to_read(root, len(result.skipped))
 
 
-def input_digests(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> list[tuple[str, str]]:
+def input_digests(
+    root: Path, *, max_bytes: int = MAX_FILE_BYTES, include: Sequence[str] = ()
+) -> list[tuple[str, str]]:
     """(path, sha256 of the bytes on disk) of exactly the files `scan` would keep.
 
     Neither decodes nor redacts: the cheap half of a scan, enough to tell whether a
     repository changed since a run (`ScannedFile.sha256` holds the same digests).
+    `include`: the run's --include globs (they may reach into a vendored folder).
     """
     _check_root(root)
-    return [(rel, content_hash(data)) for rel, data in _readable(root, ScanResult(root), max_bytes)]
+    readable = _readable(root, ScanResult(root), max_bytes, include)
+    return [(rel, content_hash(data)) for rel, data in readable]
 
 
-def scan(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
-    """Every readable text file under `root`, with a reason for each file left out."""
+def scan(
+    root: Path,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> ScanResult:
+    """Every readable text file under `root`, with a reason for each file left out, and each
+    kept file classified; `include`/`exclude`: gitwildmatch globs overriding the classes."""
     _check_root(root)
     result = ScanResult(root=root)
-    for rel, data in _readable(root, result, max_bytes):
+    for rel, data in _readable(root, result, max_bytes, include):
         redacted = redact_text(_decode(data, rel, result), rel)
         result.redactions.extend(
             Redaction(rel, f.line, f.kind, f.end_line or f.line) for f in redacted.findings
@@ -332,6 +397,9 @@ def scan(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> ScanResult:
         result.files.append(
             ScannedFile(path=rel, text=redacted.text, sha256=content_hash(data), size=len(data))
         )
+    result.verdicts = classify_files(
+        ((f.path, f.text) for f in result.files), include=include, exclude=exclude
+    )
     if not result.files:
         result.warnings.append(
             Diagnostic(

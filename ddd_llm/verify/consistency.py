@@ -52,7 +52,7 @@ def _container_ports(fact: ResourceRequirement) -> set[int]:
     last = fact.value.split(":")[-1].split("/")[0]
     if "-" in last:  # a range: not compared
         return set()
-    return {int(last)} if last.isdigit() else set()
+    return {int(last)} if last.isascii() and last.isdigit() and len(last) <= 5 else set()
 
 
 def _same_route(probe: str, route: str) -> bool:

@@ -44,12 +44,29 @@ from ddd_llm.models import (
     Gap,
     HealthCheck,
     ResourceRequirement,
+    Service,
     Status,
     ValidationMethod,
     Verification,
 )
-from ddd_llm.scan.repotext import RepoText, normalise
+from ddd_llm.scan.repotext import RepoText, key_path, normalise
 from ddd_llm.verify.consistency import cross_artifact_checks
+from ddd_llm.verify.roles import (
+    LineOwners,
+    bound_numbers,
+    bounds_a_value,
+    computed_numbers,
+    connection_check,
+    host_port_confusion,
+    other_parameter_on_lines,
+    ownership_check,
+    path_join_of,
+    quantities_equal,
+    range_order_check,
+    role_confusions,
+    set_value_line,
+    units_agree,
+)
 
 COMPARED: dict[type[FactBase], tuple[str, ...]] = {
     ConfigParameter: ("default", "min", "max"),
@@ -60,7 +77,17 @@ COMPARED: dict[type[FactBase], tuple[str, ...]] = {
 }
 """Values a claim must agree on with static evidence of the same thing."""
 _DURATIONS = ("interval_s", "timeout_s")
+_QUANTITIES = ("request", "limit")
 _CITATION_CHECKS = ("citation_resolves", "cites_key")
+_REFUTING = (
+    *_CITATION_CHECKS,
+    "values_agree",
+    "service_owns_lines",
+    "range_order",
+    "connects_services",
+)
+"""Checks whose failure contradicts a claim: its own evidence, or evidence of the same role
+and scope, says otherwise (other failed checks leave it unverified)."""
 
 
 @dataclass
@@ -80,10 +107,10 @@ def key_terms(fact: FactBase) -> list[str]:
     """Words at least one of which the cited lines must contain for the citation to hold."""
     if isinstance(fact, ConfigParameter):
         name = fact.name.lstrip("-")
-        parts = re.split(r"[-_.]", name)
+        parts = re.split(r"[-_.:/]", name)
         # A settings field `max_connections` is read as env var `API_MAX_CONNECTIONS`.
         suffixes = ["_".join(parts[i:]) for i in range(len(parts)) if len("".join(parts[i:])) >= 4]
-        return [name, *suffixes]
+        return [t for t in (name, *suffixes) if t.strip()]
     if isinstance(fact, HealthCheck):
         # A resolved placeholder cites both the line using `{{ port }}` and its definition.
         terms = [fact.target, url_path(fact.target) or "", str(url_port(fact.target) or "")]
@@ -104,14 +131,59 @@ def key_terms(fact: FactBase) -> list[str]:
             terms.extend(p for p in fact.value.split(":") if p)
         if fact.value and fact.value.startswith("become_user:"):
             terms.append("become")  # `become: true` with the default user
-        return terms or [fact.resource]
+        return [t for t in terms if t.strip()] or [fact.resource]
     if isinstance(fact, Dependency):
-        return [fact.target]
+        return [fact.target] if fact.target.strip() else []
     if isinstance(fact, ValidationMethod):
-        words = fact.method.split()
+        words = [w for w in fact.method.split() if w not in ("sudo", "-u", "env", "exec")]
         urls = [url_path(fact.method) or "", str(url_port(fact.method) or "")]
-        return [fact.method, *(w for w in words[:3] if len(w) >= 3), *(u for u in urls if u)]
+        terms = [fact.method, *(w for w in words[:4] if len(w) >= 3), *(u for u in urls if u)]
+        return [t for t in terms if t.strip()]
     return []
+
+
+_STRUCTURED = (".yml", ".yaml", ".json", ".toml", ".ini", ".cfg", ".conf", ".tf", ".tfvars")
+
+
+def nested_key(fact: FactBase, files: RepoText, citation: Citation) -> str | None:
+    """A dotted (`spring.datasource.url`) or colon (`Logging:LogLevel`) parameter name that a
+    structured file writes as nested keys: the cited line's key path spells it."""
+    if not isinstance(fact, ConfigParameter) or not citation.path.endswith(_STRUCTURED):
+        return None
+    name = fact.name.strip("-").replace(":", ".").replace("__", ".")
+    if "." not in name:
+        return None
+    wanted = normalise(name)
+    lines = files.lines(citation.path) or []
+    for number in range(citation.start_line, citation.end_line + 1):
+        path = key_path(lines, number)
+        flat = normalise(".".join(path))
+        if len(path) >= 2 and (flat == wanted or flat.endswith("_" + wanted)):
+            return ".".join(path)
+    return None
+
+
+_IDENT = re.compile(r"[A-Za-z0-9_.$-]+")
+
+
+def names_parameter(text: str, fact: ConfigParameter) -> bool:
+    """The lines name the parameter: its whole name, or a suffix of it standing alone (a
+    settings field `max_connections` read as `API_MAX_CONNECTIONS`) — not a suffix inside
+    another name (`users` inside `admin_users` is not `stats_users`)."""
+    terms = key_terms(fact)
+    if not terms or not mentions(text, terms):
+        return False
+    if mentions(text, terms[:1]):
+        return True
+    suffixes = {normalise(t).strip("_") for t in terms[1:]}
+    for token in _IDENT.findall(text):
+        flat = normalise(token).strip("_")
+        if flat in suffixes:
+            return True
+        for suffix in suffixes:
+            if flat.endswith("_" + suffix) and normalise(terms[0]).strip("_").endswith(flat):
+                return True
+    return False
 
 
 def mentions(text: str, terms: Iterable[str]) -> bool:
@@ -148,9 +220,26 @@ def citation_checks(fact: FactBase, files: RepoText) -> list[Check]:
     variables = [
         {m.group(1) or m.group(2) for m in PLACEHOLDER.finditer(t)} for _, t in cited_texts
     ]
+    if not terms:
+        # Nothing to look for (a claim with blank key fields): the citation cannot hold it.
+        return [
+            *checks,
+            *(
+                Check(name="cites_key", passed=False, detail=f"{c} holds no key of this claim")
+                for c, _ in cited_texts
+            ),
+        ]
     for i, (citation, text) in enumerate(cited_texts):
-        ok = mentions(text, terms)
+        ok = (
+            names_parameter(text, fact)
+            if isinstance(fact, ConfigParameter)
+            else mentions(text, terms)
+        )
         detail = f"{citation} {'mentions' if ok else 'does not mention'} {terms[0]!r}"
+        nested = nested_key(fact, files, citation) if not ok else None
+        if nested:
+            ok = True
+            detail = f"{citation} holds {nested}, nested under its parents"
         if not ok and len(cited_texts) > 1:
             # A value filled from a placeholder: one line uses `{{ var }}`, another defines it.
             for var in sorted(set().union(*variables)):
@@ -203,6 +292,10 @@ def values_equal(a: Any, b: Any, name: str = "") -> bool:
         sa = _number(a) if _number(a) is not None else duration_seconds(str(a))
         sb = _number(b) if _number(b) is not None else duration_seconds(str(b))
         return sa is not None and sb is not None and float(sa) == float(sb)
+    if name in _QUANTITIES:
+        same = quantities_equal(a, b)
+        if same is not None:
+            return same  # `0.5` == `500m`, `512Mi` != `512M`
     na, nb = _number(a), _number(b)
     if na is not None and nb is not None:
         return na == nb
@@ -219,7 +312,12 @@ def value_in_text(value: Any, text: str, name: str = "") -> bool:
         for token in _NUMBER_TOKEN.findall(text.replace("_", "")):
             if values_equal(value, token, name):
                 return True
-        return False
+        # Computed by simple arithmetic on the line: `60 * 60 * 24`.
+        return number is not None and any(v == number for v in computed_numbers(text))
+    if name in _QUANTITIES and quantities_equal(value, value):
+        for token in re.findall(r"\d+(?:\.\d+)?\s*[a-zA-Z]*", text):
+            if quantities_equal(value, token):
+                return True
     return normalise(str(value).strip("\"'")) in normalise(text)
 
 
@@ -234,7 +332,11 @@ def _port_parts(value: str | None) -> set[str]:
     """Ports named by a resource value: `127.0.0.1:8000:8000/tcp` → {8000}."""
     if not value:
         return set()
-    return {p.split("/")[0] for p in value.split(":") if p.split("/")[0].isdigit()}
+    return {
+        p.split("/")[0]
+        for p in value.split(":")
+        if p.split("/")[0].isascii() and p.split("/")[0].isdigit()
+    }
 
 
 @dataclass
@@ -244,6 +346,14 @@ class StaticView:
     by_id: dict[str, FactBase]
     conflicts: dict[str, list[Conflict]]
     services: set[str]
+    owners: LineOwners = field(default_factory=LineOwners)
+
+    def ports(self) -> list[ResourceRequirement]:
+        return [
+            f
+            for f in self.by_id.values()
+            if isinstance(f, ResourceRequirement) and f.resource == "port"
+        ]
 
     def accepted(self, fact: FactBase, name: str) -> list[Any]:
         """Values static evidence gives for a field (layered defaults count, all of them)."""
@@ -289,7 +399,19 @@ def _same_thing(claim: FactBase, fact: FactBase) -> bool:
 
 
 def disagreements(claim: FactBase, fact: FactBase, view: StaticView) -> list[str]:
-    out: list[str] = []
+    out: list[str] = role_confusions(claim, fact, values_equal)
+    if isinstance(claim, ConfigParameter) and isinstance(fact, ConfigParameter):
+        if not units_agree(claim.unit, fact.unit):
+            out.append(
+                f"the model says the unit is {claim.unit!r} ({claim.citations[0]}) but static "
+                f"evidence says {fact.unit!r} ({fact.citations[0]})"
+            )
+    if isinstance(claim, HealthCheck):
+        confused = host_port_confusion(claim, view.ports())
+        if confused:
+            out.append(confused)
+    if out:
+        return out
     for name in COMPARED[type(fact)]:
         said = getattr(claim, name)
         accepted = view.accepted(fact, name)
@@ -331,6 +453,16 @@ def code_evidence_check(claim: FactBase, files: RepoText) -> Check:
     )
 
 
+def _stated_in(claim: FactBase, name: str, code: str) -> bool:
+    value = getattr(claim, name)
+    if name in ("min", "max"):
+        # A bound is evidence only on a line that bounds something, not wherever the number is.
+        return bounds_a_value(code, value, value_in_text)
+    if value_in_text(value, code, name):
+        return True
+    return isinstance(value, str) and path_join_of(value, code)
+
+
 def values_in_source_check(claim: FactBase, files: RepoText) -> Check | None:
     stated = [n for n in COMPARED[type(claim)] if getattr(claim, n) is not None]
     if isinstance(claim, ResourceRequirement) and claim.value:
@@ -338,12 +470,13 @@ def values_in_source_check(claim: FactBase, files: RepoText) -> Check | None:
     if not stated:
         return None
     code = cited_code(claim, files)
-    missing = [n for n in stated if not value_in_text(getattr(claim, n), code, n)]
+    missing = [n for n in stated if not _stated_in(claim, n, code)]
     if missing:
         return Check(
             name="values_in_source",
             passed=False,
-            detail=f"{', '.join(_fmt(claim, n) for n in missing)} not in the cited code lines",
+            detail=f"{', '.join(_fmt(claim, n) for n in missing)} not in the cited code lines"
+            + (" as a bound" if {"min", "max"} & set(missing) else ""),
         )
     return Check(
         name="values_in_source",
@@ -369,7 +502,8 @@ def target_exists_check(claim: HealthCheck, files: RepoText, view: StaticView) -
     health = [f for f in view.by_id.values() if isinstance(f, HealthCheck)]
     path = url_path(claim.target)
     port = claim.port or url_port(claim.target)
-    if claim.check_type == "tcp" and port is None and claim.target.strip().isdigit():
+    target = claim.target.strip()
+    if claim.check_type == "tcp" and port is None and target.isascii() and target.isdigit():
         port = int(claim.target.strip())
     if path:
         for fact in health:
@@ -448,7 +582,7 @@ def static_status(checks: list[Check]) -> Status:
 
 
 def claim_status(claim: FactBase, checks: list[Check]) -> Status:
-    if any(not c.passed for c in checks if c.name in (*_CITATION_CHECKS, "values_agree")):
+    if any(not c.passed for c in checks if c.name in _REFUTING):
         return "contradicted"
     if all(c.passed for c in checks):
         return "verified"
@@ -532,15 +666,68 @@ def without_blanks(claim: FactBase) -> FactBase:
     return claim.model_copy(update=blanks) if blanks else claim
 
 
+def scope_checks(claim: FactBase, files: RepoText, view: StaticView) -> list[Check]:
+    """Same role and scope: the cited lines are not another parameter's, and a claimed bound
+    is among the bounds the cited code states (when it states any)."""
+    if not isinstance(claim, ConfigParameter):
+        return []
+    out: list[Check] = []
+    cited = "\n".join(
+        "\n".join((files.lines(c.path) or [])[c.start_line - 1 : c.end_line])
+        for c in claim.citations
+        if files.resolve(c.path) is not None
+    )
+    named = mentions(cited, [claim.name.lstrip("-")])
+    other = other_parameter_on_lines(claim, claim.citations, view.by_id.values(), named)
+    if other:
+        out.append(Check(name="values_agree", passed=False, detail=other))
+    code = cited_code(claim, files)
+    bounds = bound_numbers(code)
+    for name in ("min", "max"):
+        said = getattr(claim, name)
+        if said is None:
+            continue
+        if not bounds:
+            setting = set_value_line(code, said)
+            if setting is not None:
+                out.append(
+                    Check(
+                        name="values_agree",
+                        passed=False,
+                        detail=f"{said!r} is the value `{setting}` sets, not a {name}",
+                    )
+                )
+            continue
+        if not any(values_equal(said, b) for b in bounds):
+            out.append(
+                Check(
+                    name="values_agree",
+                    passed=False,
+                    detail=f"the cited code bounds it by {', '.join(sorted(set(bounds)))}, "
+                    f"not {name}={said!r}",
+                )
+            )
+    return out
+
+
 def verify_claim(claim: FactBase, files: RepoText, view: StaticView) -> list[Check]:
     checks = citation_checks(claim, files)
+    checks.extend(scope_checks(claim, files, view))
     checks.append(code_evidence_check(claim, files))
     values = values_in_source_check(claim, files)
-    for extra in (values, plausible_check(claim), service_known_check(claim, view)):
+    for extra in (
+        values,
+        plausible_check(claim),
+        service_known_check(claim, view),
+        ownership_check(claim, view.owners),
+        range_order_check(claim),
+    ):
         if extra is not None:
             checks.append(extra)
     if isinstance(claim, Dependency):
         checks.append(target_known_check(claim, view))
+        if cited_code(claim, files).strip():
+            checks.append(connection_check(claim, cited_code(claim, files)))
     elif isinstance(claim, HealthCheck):
         checks.append(target_exists_check(claim, files, view))
     elif isinstance(claim, ValidationMethod):
@@ -569,7 +756,7 @@ def verify(
     conflicts: list[Conflict],
     claims: Iterable[FactBase] = (),
     *,
-    services: Iterable[str] = (),
+    services: Iterable[str | Service] = (),
     texts: Mapping[str, str] | None = None,
 ) -> VerifyResult:
     """Verify static facts (merged, with their conflicts) and the model's claims against them."""
@@ -584,7 +771,13 @@ def verify(
         checked[fact.id] = verify_static(
             fact, files, by_conflict.get(fact.id, []), consistency.get(fact.id, [])
         )
-    view = StaticView(checked, by_conflict, {s.lower() for s in services})
+    known = list(services)
+    view = StaticView(
+        checked,
+        by_conflict,
+        {(s if isinstance(s, str) else s.name).lower() for s in known},
+        LineOwners.of((s for s in known if isinstance(s, Service)), static_facts),
+    )
     claimed: dict[str, FactBase] = {}
     # Each claim is judged on its own: the model right in one excerpt and wrong in another
     # yields one verified fact and one rejected claim, not one muddled fact.
@@ -601,8 +794,8 @@ def verify(
         fact = checked[counterpart.id]
         said = disagreements(claim, fact, view)
         checks += [Check(name="values_agree", passed=False, detail=d) for d in said]
-        failed_citation = any(not c.passed for c in checks if c.name in _CITATION_CHECKS)
-        if said or failed_citation:
+        refuted = any(not c.passed for c in checks if c.name in _REFUTING)
+        if said or refuted:
             result.rejected.append(_with(claim, "contradicted", checks))
             continue
         checked[fact.id] = corroborate(fact, claim, files, checks, result.rejected)
@@ -651,11 +844,22 @@ def corroborate(
         value = getattr(claim, name)
         if value is None or getattr(fact, name) is not None:
             continue
-        if value_in_text(value, code, name):
+        if _stated_in(claim, name, code):
             added[name] = value
         else:
             unsupported.append(_fmt(claim, name))
     if isinstance(fact, ConfigParameter) and isinstance(claim, ConfigParameter):
+        low = added.get("min", fact.min)
+        high = added.get("max", fact.max)
+        if low is not None and high is not None and low > high:
+            # Widening or crossing a verified bound: the claim is refuted, the fact untouched.
+            refute = Check(
+                name="values_agree",
+                passed=False,
+                detail=f"the claimed bounds cross the verified ones: min={low!r} > max={high!r}",
+            )
+            rejected.append(_with(claim, "contradicted", [*checks, refute]))
+            return fact
         if ("min" in added or "max" in added) and fact.range_source is None:
             added["range_source"] = claim.range_source or "inferred"
     if unsupported:
@@ -685,6 +889,14 @@ def corroborate(
         "verification": verification,
     }
     return fact.model_copy(update=update | added)
+
+
+def needs_confirmation(fact: FactBase) -> bool:
+    """A model's claim that no evidence verified: data for a person to confirm, never an
+    instruction. Its text may come from a README addressed to "AI assistants", so it becomes
+    no step, command, checklist item, escalation target or diagram node in any artifact; it
+    is listed, quoted and escaped, in the "claims to confirm" appendix only."""
+    return fact.origin == "llm" and fact.verification.status != "verified"
 
 
 def status_reason(fact: FactBase) -> str:

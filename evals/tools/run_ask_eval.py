@@ -3,6 +3,8 @@
     .venv/bin/python evals/tools/run_ask_eval.py --llm replay     # the authored cassettes
     .venv/bin/python evals/tools/run_ask_eval.py --llm none       # facts and docs, no model
     .venv/bin/python evals/tools/run_ask_eval.py --llm local      # SmolLM2-135M (minutes)
+    .venv/bin/python evals/tools/run_ask_eval.py --suite evals/real/suite.yaml --llm none
+                                    # every case of a suite that names questions
 
 Each fixture is extracted statically into a fresh temporary folder (as the cassettes
 expect); the response cache is off, so latencies are those of real calls.
@@ -35,6 +37,38 @@ QUESTIONS = ROOT / "evals" / "questions"
 CASSETTES = ROOT / "evals" / "cassettes" / "ask"
 
 
+def question_sets(
+    fixtures: list[str], suite: Path | None
+) -> list[tuple[str, Path, Path, Path | None]]:
+    """(name, repository, questions file, ask cassettes) of each question set to run."""
+    if suite is not None:
+        from ddd_llm.evals.harness import load_suite
+
+        cases = [c for c in load_suite(suite).cases if c.questions is not None]
+        return [
+            (c.name, c.repo, c.questions, c.qa_cassettes)
+            for c in cases
+            if c.questions is not None and (not fixtures or c.name in fixtures)
+        ]
+    names = fixtures or sorted(
+        p.stem for p in QUESTIONS.glob("*.yaml") if not p.stem.endswith(".answers")
+    )
+    return [(n, ROOT / "fixtures" / n, QUESTIONS / f"{n}.yaml", CASSETTES / n) for n in names]
+
+
+def outcome_line(report: QaReport) -> str:
+    """Answerable questions answered with at least one supporting citation (and none
+    unsupported), unanswerable ones refused."""
+    answerable = [r for r in report.results if r.answerable]
+    unanswerable = [r for r in report.results if not r.answerable]
+    good = [r for r in answerable if not r.refused and any(r.supported) and all(r.supported)]
+    refused = [r for r in unanswerable if r.refused]
+    return (
+        f"  answerable answered with correct citations {len(good)}/{len(answerable)} · "
+        f"unanswerable refused {len(refused)}/{len(unanswerable)}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("fixtures", nargs="*", help="default: every evals/questions/*.yaml")
@@ -42,6 +76,9 @@ def main() -> int:
     parser.add_argument("--model", default=None)
     parser.add_argument("--base-url", default=None)
     parser.add_argument("--json", type=Path, default=None, help="write the full report here")
+    parser.add_argument(
+        "--suite", type=Path, default=None, help="the cases of this suite file instead"
+    )
     parser.add_argument("--ids", default=None, help="comma-separated question ids (a subset)")
     parser.add_argument(
         "--context-tokens", type=int, default=None, help="token budget of the sources"
@@ -50,20 +87,14 @@ def main() -> int:
     os.environ.setdefault(
         "DDD_LLM_ONNX_DIR", str(ROOT.parent / "shared" / "models" / "all-MiniLM-L6-v2" / "onnx")
     )
-    names = args.fixtures or sorted(
-        p.stem for p in QUESTIONS.glob("*.yaml") if not p.stem.endswith(".answers")
-    )
+    targets = question_sets(args.fixtures, args.suite)
     wanted = set(args.ids.split(",")) if args.ids else None
     settings = AskSettings()
     if args.context_tokens:
         settings = AskSettings(context_tokens=args.context_tokens)
     reports: list[QaReport] = []
-    for name in names:
-        questions = [
-            q
-            for q in load_questions(QUESTIONS / f"{name}.yaml")
-            if wanted is None or q.id in wanted
-        ]
+    for name, repo, question_file, cassettes in targets:
+        questions = [q for q in load_questions(question_file) if wanted is None or q.id in wanted]
         if not questions:
             continue
         with tempfile.TemporaryDirectory() as tmp:
@@ -73,14 +104,15 @@ def main() -> int:
                 provider_settings=ProviderSettings(
                     model=args.model,
                     base_url=args.base_url,
-                    cassettes=str(CASSETTES / name) if args.llm == "replay" else None,
+                    cassettes=str(cassettes) if args.llm == "replay" else None,
                 ),
                 no_cache=True,
                 timeout=300.0,
             )
-            report = run_questions(ROOT / "fixtures" / name, questions, options, settings=settings)
+            report = run_questions(repo, questions, options, settings=settings, name=name)
         reports.append(report)
         print("\n".join(report_lines(report)), flush=True)
+        print(outcome_line(report), flush=True)
     total = merge_reports(reports)
     print("\n" + report_lines(total)[-1])
     if args.json is not None:

@@ -118,7 +118,7 @@ def param(
 
 def validation(
     operation: Operation,
-    service: str = "api",
+    service: str | None = "api",
     status: Status = "verified",
     *,
     method: str = "curl -fsS http://localhost:8000/healthz",
@@ -678,7 +678,7 @@ def test_an_unverified_limit_does_not_close_the_gap_and_says_so() -> None:
 
 def test_validation_method_gap_without_a_verified_change_validation() -> None:
     base = without(complete(), ValidationMethod) + [rollback()]
-    [gap] = of(gaps(base), "validation_method")
+    [gap] = of(gaps(base, model=True), "validation_method")
     assert gap.priority == "CRITICAL"
     assert gap.message == "api has no validation method to confirm a deploy or restart succeeded"
     assert gap.fix_in == ["README.md"]
@@ -699,7 +699,7 @@ def test_a_verified_change_validation_closes_the_validation_gap(operation: Opera
 
 def test_rollback_gap_without_a_documented_rollback() -> None:
     facts = [f for f in complete() if f.summary != "Roll back api to the previous image"]
-    [gap] = of(gaps(facts), "rollback")
+    [gap] = of(gaps(facts, model=True), "rollback")
     assert gap.priority == "HIGH"
     assert gap.message == "No rollback procedure for updates of api"
     assert gap.fix_in == ["README.md", COMPOSE]
@@ -725,6 +725,38 @@ def test_backup_gap_for_a_writable_volume_without_a_verified_backup_validation()
     assert gap.citations == [cite("compose.yml", 8)]
     unverified = validation("backup", status="unverified")
     assert len(of(gaps([*complete(), volume, unverified]), "backup")) == 1
+
+
+def test_without_a_model_missing_procedures_are_not_checked_rather_than_not_found() -> None:
+    """A static run reads only commands under documentation headings: a procedure it did not
+    see may be in prose or a script, so the gap says it was not checked (issue #15)."""
+    volume = resource("volume", value="pgdata:/data")
+    facts = [*without(complete(), ValidationMethod), volume]
+    static = {g.category: g.message for g in gaps(facts, model=False)}
+    for category in ("validation_method", "rollback", "backup"):
+        assert "not checked without a model" in static[category], category
+        assert "no " not in static[category].split(":", 1)[-1].split("(")[0], static[category]
+    modelled = {g.category: g.message for g in gaps(facts, model=True)}
+    assert (
+        modelled["backup"]
+        == "api keeps state (pgdata:/data) but has no backup and restore validation"
+    )
+    # Not said: the model's absence by default is judged from the facts' origins.
+    assert "not checked" in of(gaps(facts), "backup")[0].message
+    llm = validation("migrate").model_copy(update={"origin": "llm"})
+    assert "not checked" not in of(gaps([*facts, llm]), "backup")[0].message
+    # Health checks and limits are read statically: their gaps keep saying what is missing.
+    assert "not checked" not in " ".join(
+        m for c, m in static.items() if c not in ("validation_method", "rollback", "backup")
+    )
+
+
+def test_a_repository_wide_documented_backup_counts_for_the_service_it_names() -> None:
+    volume = resource("volume", value="pgdata:/data")
+    documented = validation("backup", service=None, method="pg_dump -h api -U app app > backup.sql")
+    assert of(gaps([*complete(), volume, documented]), "backup") == []
+    elsewhere = validation("backup", service=None, method="pg_dump -h db -U app app > backup.sql")
+    assert len(of(gaps([*complete(), volume, elsewhere]), "backup")) == 1
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,9 @@ contradicted facts never become steps while unverified ones carry a marker.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from ddd_llm.models import (
     Check,
     Citation,
     ConfigParameter,
+    Dependency,
     FactBase,
     FactsDocument,
     HealthCheck,
@@ -33,24 +36,29 @@ from ddd_llm.models import (
 from ddd_llm.models import CheckType as ProbeType
 from ddd_llm.render.procedures import (
     RULES,
+    SAMPLES,
     Action,
     Endpoint,
     as_command,
     capacity_step,
     certificate_step,
+    changing_action,
     check_window_s,
     drift_step,
     endpoint,
     health_step,
     is_rollback,
+    job_steps,
     log_step,
     make_step,
     marker,
     permission_step,
     platform_of,
+    quote_substitutions,
     read_command,
     rollback_step,
     safe_range,
+    scoped,
     threshold_step,
     tuning_step,
     update_step,
@@ -59,9 +67,20 @@ from ddd_llm.render.procedures import (
     wait_for_health,
     workload,
 )
-from ddd_llm.render.renderer import View, daily_context, steppable, weekly_context
+from ddd_llm.render.renderer import (
+    View,
+    daily_context,
+    read_scopes,
+    render_texts,
+    steppable,
+    weekly_context,
+)
 
 COMPOSE = "docker-compose.yml"
+C = "docker compose -f docker-compose.yml -p app"
+"""compose commands name the file and the project (the folder name; `app` by default)."""
+K = 'kubectl --context "$KUBE_CONTEXT" -n default'
+"""kubectl commands name the context variable and the namespace (`default` when none)."""
 
 
 def cite(path: str = COMPOSE, line: int = 1) -> Citation:
@@ -190,6 +209,7 @@ def document(services: list[Service], facts: Sequence[FactBase]) -> FactsDocumen
         ("restart", "caution", 5),
         ("rollback", "needs approval", 10),
         ("config-change", "needs approval", 10),
+        ("run-job", "needs approval", 10),
         ("update", "needs approval", 15),
         ("migrate", "needs approval", 30),
         ("restore", "needs approval", 30),
@@ -281,7 +301,7 @@ def test_only_unverified_facts_are_listed_to_confirm_weekly() -> None:
 
 def test_compose_healthcheck_is_read_from_docker_compose_ps() -> None:
     step = health_step(probe("exec", "pg_isready", "compose-healthcheck"), COMPOSE_API)
-    assert step.command == "docker compose ps api"
+    assert step.command == f"{C} ps api"
     assert step.expected == "STATUS shows (healthy); the check runs `pg_isready`"
     assert (step.action, step.safety, step.minutes) == ("check", "safe", 1)
     assert step.citations == [cite(COMPOSE, 5)]
@@ -316,26 +336,26 @@ def test_http_check_without_a_port_leaves_a_placeholder_and_says_so() -> None:
         (
             probe("exec", "/bin/check", "k8s-liveness"),
             K8S_API,
-            "kubectl exec deployment/api -- /bin/check",
+            f"{K} exec deployment/api -- /bin/check",
             "exit status 0",
         ),
         (
             probe("http", "/healthz", "k8s-readiness", port=8000),
             K8S_API,
-            "kubectl port-forward deployment/api 8000:8000 & sleep 2; "
+            f"{K} port-forward deployment/api 8000:8000 & sleep 2; "
             "curl -fsS http://127.0.0.1:8000/healthz; kill %1",
             "HTTP 2xx",
         ),
         (
             probe("http", "/healthz", "k8s-readiness"),
             K8S_API,
-            "kubectl get deployment/api",
+            f"{K} get deployment/api",
             "READY shows every replica ready",
         ),
         (
             probe("exec", "curl -f localhost/healthz", "dockerfile-healthcheck"),
             K8S_API,
-            "kubectl exec deployment/api -- curl -f localhost/healthz",
+            f"{K} exec deployment/api -- curl -f localhost/healthz",
             "exit status 0",
         ),
         (
@@ -347,7 +367,7 @@ def test_http_check_without_a_port_leaves_a_placeholder_and_says_so() -> None:
         (
             probe("exec", "/bin/check"),
             COMPOSE_API,
-            "docker compose exec -T api /bin/check",
+            f"{C} exec -T api /bin/check",
             "exit status 0",
         ),
     ],
@@ -389,24 +409,28 @@ def test_waiting_for_a_health_check_takes_its_window() -> None:
 
 def test_threshold_step_warns_at_80_and_escalates_at_95_percent_of_the_limit() -> None:
     step = threshold_step(resource("memory", request="256M", limit="512M"), COMPOSE_API)
-    assert step.command == "docker stats --no-stream $(docker compose ps -q api)"
-    assert step.expected == (
-        "memory use below 80% of the limit 512M; escalate above 95% or after an out-of-memory kill"
+    assert step.command == (
+        f"{C} ps -q api | xargs -r docker stats --no-stream --format "
+        "'{{.Name}} cpu {{.CPUPerc}} memory {{.MemUsage}} ({{.MemPerc}})'"
     )
-    assert step.title == "Compare api memory use with its declared request 256M, limit 512M"
+    assert step.expected == (
+        "memory use now below 80% of the limit 512M; escalate above 95% or after an "
+        "out-of-memory kill"
+    )
+    assert step.title == "Compare api memory use now with its declared request 256M, limit 512M"
     assert (step.safety, step.minutes) == ("safe", 1)
     cpu = threshold_step(resource("cpu", limit="1"), K8S_API)
-    assert cpu.command == "kubectl top pod | grep api"
+    assert cpu.command == f"{K} top pod --no-headers | grep '^api-'"
     assert "out-of-memory" not in cpu.expected
     request_only = threshold_step(resource("cpu", request="0.5"), COMPOSE_API)
-    assert request_only.expected == "cpu use near the request 0.5; no limit is declared"
+    assert request_only.expected == "cpu use now near the request 0.5; no limit is declared"
 
 
 @pytest.mark.parametrize(
     ("service", "command"),
     [
-        (COMPOSE_API, "docker compose logs --since 24h api 2>&1 | grep -iE "),
-        (K8S_API, "kubectl logs deployment/api --since=24h --all-containers | grep -iE "),
+        (COMPOSE_API, f"{C} logs --since 24h api 2>&1 | grep -iE "),
+        (K8S_API, f"{K} logs deployment/api --since=24h --all-containers 2>&1 | grep -iE "),
         (SYSTEMD_API, "journalctl -u api --since yesterday -p warning --no-pager"),
     ],
 )
@@ -430,9 +454,9 @@ def test_log_step_names_the_configured_level_and_cites_it() -> None:
 
 def test_drift_step_per_platform() -> None:
     compose = drift_step(COMPOSE_API)
-    assert compose is not None and "docker compose config --hash api" in (compose.command or "")
+    assert compose is not None and f"{C} config --hash api" in (compose.command or "")
     k8s = drift_step(K8S_API)
-    assert k8s is not None and k8s.command == "kubectl diff -f k8s/api.yaml"
+    assert k8s is not None and k8s.command == f"{K} diff -f k8s/api.yaml"
     systemd = drift_step(SYSTEMD_API)
     assert systemd is not None and systemd.command == "systemctl cat api --no-pager"
     assert (k8s.safety, k8s.minutes) == ("safe", 3)
@@ -444,14 +468,12 @@ def test_drift_step_per_platform() -> None:
 
 def test_update_step_needs_approval_and_waits_for_dependencies() -> None:
     step = update_step(COMPOSE_API, ["db"], [])
-    assert step.command == (
-        "docker compose pull --ignore-buildable api && docker compose up -d --build --no-deps api"
-    )
+    assert step.command == (f"{C} pull --ignore-buildable api && {C} up -d --build --no-deps api")
     assert (step.action, step.safety, step.minutes) == ("update", "needs approval", 15)
     assert step.note == "only after the checks of db above have passed"
     k8s = update_step(K8S_API, [], [])
     assert k8s.command == (
-        "kubectl apply -f k8s/api.yaml && kubectl rollout status deployment/api --timeout=180s"
+        f"{K} apply -f k8s/api.yaml && {K} rollout status deployment/api --timeout=180s"
     )
     assert k8s.note is None
     assert update_step(HOST_API, [], []).command is None
@@ -532,8 +554,7 @@ def test_kubernetes_rollback_uses_the_kept_revision_and_others_have_none() -> No
     step = rollback_step(svc(kind="k8s-statefulset", path="k8s/db.yaml"), [])
     assert step is not None
     assert step.command == (
-        "kubectl rollout undo statefulset/api && "
-        "kubectl rollout status statefulset/api --timeout=180s"
+        f"{K} rollout undo statefulset/api && {K} rollout status statefulset/api --timeout=180s"
     )
     assert step.safety == "needs approval"
     assert step.note == "a rollback restores the pod template, not data in volumes"
@@ -549,10 +570,10 @@ def test_capacity_review_is_an_inspection() -> None:
     assert (step.action, step.safety, step.minutes) == ("inspect", "safe", 5)
     assert "below 80% of the limit 512M" in step.expected
     named = capacity_step(resource("volume", value="pgdata:/var/lib/db"), COMPOSE_API)
-    assert named.command == "docker system df -v | grep -w pgdata"
+    assert named.command == "docker system df -v | awk '$1 == \"app_pgdata\"'"
     assert "no size limit is declared" in named.expected
     mounted = capacity_step(resource("disk", value="data:/var/lib/db", request="10Gi"), K8S_API)
-    assert mounted.command == "kubectl exec deployment/api -- df -h /var/lib/db"
+    assert mounted.command == f"{K} exec deployment/api -- df -h /var/lib/db"
     assert mounted.expected.startswith("use below 80% of 10Gi")
 
 
@@ -574,7 +595,7 @@ def test_tuning_step_reads_the_running_value_of_an_env_parameter() -> None:
     p = param("POOL_SIZE", default="10", min=5, max=20, value_type="int")
     step = tuning_step(p, COMPOSE_API)
     assert step.title == "Review POOL_SIZE (default 10): safe range 5–20"
-    assert step.command == "docker compose exec -T api printenv POOL_SIZE"
+    assert step.command == f"{C} exec -T api printenv POOL_SIZE"
     assert step.expected == "the running value lies in 5–20"
     assert (step.safety, step.minutes, step.note) == ("safe", 2, None)
     nowhere = tuning_step(p, HOST_API)
@@ -594,7 +615,7 @@ def test_read_command_never_reads_a_secret() -> None:
 def test_permission_step_confirms_the_user_and_ignores_other_permissions() -> None:
     step = permission_step(resource("permission", value="user:app"), COMPOSE_API)
     assert step is not None
-    assert step.command == "docker compose exec -T api id -un"
+    assert step.command == f"{C} exec -T api id -un"
     assert step.expected == "app"
     assert step.safety == "safe"
     systemd = permission_step(resource("permission", value="user:app"), SYSTEMD_API)
@@ -612,7 +633,7 @@ def test_certificate_and_version_steps() -> None:
     assert unnamed.note == "replace CERT_FILE with the file the parameter names"
     version = version_step(param("APP_VERSION", default="1.4.2", value_type="string"), K8S_API)
     assert version.expected == "the release you intend to run (written default: 1.4.2)"
-    assert version.command == "kubectl set env deployment/api --list | grep '^APP_VERSION='"
+    assert version.command == f"{K} set env deployment/api --list | grep '^APP_VERSION='"
 
 
 # ------------------------------------------------------------------ where a service listens
@@ -640,3 +661,324 @@ def test_endpoint_prefers_a_published_port_then_a_container_port_then_a_port_set
     assert endpoint([setting], "host") == Endpoint("localhost", 9000, setting.citations[:1])
     other = param("ADMIN_PORT", default="9001")
     assert endpoint([setting, other], "host") is None  # two candidates: no guess
+
+
+# ------------------------------------------------------------------ commands that work as written
+
+# Adapted from a typical public stack (compose `name:`, a named and an external volume).
+STACK = """\
+name: Shop-Prod
+services:
+  db:
+    image: postgres:16
+    restart: unless-stopped
+    volumes:
+      - pgdata:/var/lib/postgresql/data
+      - backups:/backups
+  seed:
+    build: ./seed
+    command: ["python", "seed.py"]
+    depends_on: [db]
+  api:
+    image: shop/api
+    restart: always
+volumes:
+  pgdata:
+  backups:
+    name: shop-backups
+  shared:
+    external: true
+"""
+
+
+def stack_doc(root: Path, compose: str = STACK, facts: Sequence[FactBase] = ()) -> FactsDocument:
+    (root / "deploy").mkdir(parents=True, exist_ok=True)
+    (root / "deploy" / "docker-compose.yml").write_text(compose, encoding="utf-8")
+    (root / "tests").mkdir(exist_ok=True)
+    (root / "tests" / "docker-compose.test.yml").write_text(
+        "services:\n  sut:\n    build: .\n    command: ./run_tests.sh\n", encoding="utf-8"
+    )
+    at = "deploy/docker-compose.yml"
+    services = [
+        Service(name="api", kind="compose-service", citations=[cite(at, 14)]),
+        Service(name="db", kind="compose-service", citations=[cite(at, 3)]),
+        Service(
+            name="seed",
+            kind="compose-service",
+            citations=[cite(at, 9)],
+            role="job",
+            role_reason=f"no restart policy and it runs `seed` then exits ({at}:11)",
+        ),
+        Service(
+            name="sut",
+            kind="compose-service",
+            citations=[cite("tests/docker-compose.test.yml", 2)],
+            role="test-only",
+            role_reason="defined only in test or CI files (tests/docker-compose.test.yml:2)",
+        ),
+    ]
+    return FactsDocument(
+        tool=ToolInfo(version="0"),
+        repo=RepoInfo(root=str(root)),
+        run=RunInfo(started_at="t0", finished_at="t1"),
+        services=services,
+        facts=list(facts),  # type: ignore[arg-type]
+    )
+
+
+def stack_facts() -> list[FactBase]:
+    at = "deploy/docker-compose.yml"
+
+    def owned(fact: FactBase, service: str) -> FactBase:
+        return fact.model_copy(update={"service": service})
+
+    return [
+        owned(probe("exec", "pg_isready", "compose-healthcheck"), "db"),
+        owned(probe("exec", "sut-check", "compose-healthcheck"), "sut"),
+        owned(probe("exec", "seed-check", "compose-healthcheck"), "seed"),
+        owned(resource("volume", value="pgdata:/var/lib/postgresql/data"), "db"),
+        owned(resource("memory", limit="1G"), "sut"),
+        owned(resource("memory", limit="1G"), "seed"),
+        Dependency(
+            service="seed",
+            summary="seed writes to db",
+            citations=[cite(at, 12)],
+            target="db",
+            dependency_type="start_order",
+        ),
+        Dependency(
+            service="api",
+            summary="api waits for seed",
+            citations=[cite(at, 14)],
+            target="seed",
+            dependency_type="start_order",
+        ),
+        owned(
+            validation(
+                "backup",
+                "docker compose exec -T db pg_dump -U shop -Fc > backups/shop-$(date +%F).dump",
+                summary="dump the database",
+            ),
+            "db",
+        ),
+        owned(
+            validation("restart", "docker compose restart db", summary="restart the database"),
+            "db",
+        ),
+    ]
+
+
+def test_compose_scope_names_files_project_and_resolved_volume_names(tmp_path: Path) -> None:
+    doc = stack_doc(tmp_path)
+    scope = read_scopes(doc)["db"]
+    assert scope.files == ("deploy/docker-compose.yml",)
+    assert scope.project == "shop-prod"  # `name:`, normalised as Docker does
+    assert scope.compose == "docker compose -f deploy/docker-compose.yml -p shop-prod"
+    assert scope.volume("pgdata") == "shop-prod_pgdata"
+    assert scope.volume("backups") == "shop-backups"  # `name:` wins over the prefix
+    assert scope.volume("shared") == "shared"  # external volumes keep their name
+
+
+def test_compose_project_defaults_to_the_folder_of_the_file(tmp_path: Path) -> None:
+    doc = stack_doc(tmp_path, STACK.replace("name: Shop-Prod\n", ""))
+    assert read_scopes(doc)["db"].project == "deploy"
+
+
+def test_kubernetes_namespace_from_the_manifest_then_the_kustomization_else_default(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "k8s" / "base").mkdir(parents=True)
+    (tmp_path / "k8s" / "base" / "api.yaml").write_text(
+        "kind: Deployment\nmetadata:\n  name: api\n", encoding="utf-8"
+    )
+    (tmp_path / "k8s" / "db.yaml").write_text(
+        "kind: StatefulSet\nmetadata:\n  name: db\n  namespace: data\n", encoding="utf-8"
+    )
+    (tmp_path / "k8s" / "base" / "kustomization.yaml").write_text(
+        "namespace: shop\nresources:\n  - api.yaml\n", encoding="utf-8"
+    )
+    (tmp_path / "k8s" / "lone.yaml").write_text(
+        "kind: Deployment\nmetadata:\n  name: lone\n", encoding="utf-8"
+    )
+    doc = document(
+        [
+            svc("api", "k8s-deployment", "k8s/base/api.yaml"),
+            svc("db", "k8s-statefulset", "k8s/db.yaml"),
+            svc("lone", "k8s-deployment", "k8s/lone.yaml"),
+        ],
+        [],
+    ).model_copy(update={"repo": RepoInfo(root=str(tmp_path))})
+    scopes = read_scopes(doc)
+    assert (scopes["api"].namespace, scopes["api"].kustomize) == ("shop", "k8s/base")
+    assert (scopes["db"].namespace, scopes["db"].kustomize) == ("data", None)
+    assert (scopes["lone"].namespace, scopes["lone"].kustomize) == ("default", None)
+    assert (
+        drift_step(
+            scopes_service := svc("api", "k8s-deployment", "k8s/base/api.yaml"), scopes["api"]
+        )
+        is not None
+    )
+    step = drift_step(scopes_service, scopes["api"])
+    assert step is not None
+    assert step.command == 'kubectl --context "$KUBE_CONTEXT" -n shop diff -k k8s/base'
+
+
+def test_a_peak_is_measured_over_a_window_never_one_snapshot() -> None:
+    for service in (COMPOSE_API, K8S_API):
+        step = capacity_step(resource("cpu", limit="1"), service)
+        assert step.command is not None
+        assert f"for _ in $(seq {SAMPLES})" in step.command and "sleep 60" in step.command
+        assert "sort -n | tail -n 1" in step.command
+        assert f"the highest of {SAMPLES} one-minute samples" in step.expected
+    memory = capacity_step(resource("memory", limit="512M"), SYSTEMD_API)
+    assert "MemoryPeak" in (memory.command or "")
+    assert "peak memory since it last started" in memory.expected
+    # The daily check is one reading, and says so: "now", never "peak".
+    daily = threshold_step(resource("cpu", limit="1"), COMPOSE_API)
+    assert "now" in daily.expected and "peak" not in daily.expected
+
+
+def test_documented_commands_get_the_scope_and_quoted_substitutions(tmp_path: Path) -> None:
+    scope = read_scopes(stack_doc(tmp_path))["db"]
+    assert scoped("docker compose exec -T db pg_dump > backups/db-$(date +%F).dump", scope) == (
+        "docker compose -f deploy/docker-compose.yml -p shop-prod exec -T db pg_dump "
+        '> "backups/db-$(date +%F).dump"'
+    )
+    # Already scoped, already quoted, assignments and for-lists stay as written.
+    kept = 'docker compose -f x.yml ps; echo "$(date)"; x=$(date); for i in $(seq 2); do :; done'
+    assert quote_substitutions(kept) == kept
+    k8s = read_scopes(document([K8S_API], []))["api"]
+    assert scoped("kubectl -n pay cp redis-0:/data/d.rdb ./d.rdb", k8s) == (
+        'kubectl --context "$KUBE_CONTEXT" -n pay cp redis-0:/data/d.rdb ./d.rdb'
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "action"),
+    [
+        ("docker compose restart db", "restart"),
+        ("sudo systemctl stop api", "restart"),
+        ("pg_restore -d shop backups/x.dump", "restore"),
+        ("python manage.py migrate", "migrate"),
+        ("docker compose up -d api", "update"),
+        ("kubectl delete pod api-0", "update"),
+        ("helm upgrade shop ./chart", "update"),
+        ("pg_restore --list backups/x.dump", None),
+        ("docker compose ps", None),
+        ("curl -fsS http://localhost:8000/healthz", None),
+        ("kubectl rollout status deployment/api", None),
+    ],
+)
+def test_documented_commands_that_change_things_are_recognised(
+    command: str, action: str | None
+) -> None:
+    assert changing_action(command) == action
+
+
+def test_a_documented_check_that_restarts_is_gated_with_backup_and_rollback() -> None:
+    gated = validation_step(validation("restart", "docker compose restart db"))
+    assert gated.safety == "needs approval"
+    assert gated.before and gated.rollback
+    plain = validation_step(validation("deploy", "GET http://localhost:8000/healthz"))
+    assert (plain.safety, plain.before, plain.rollback) == ("safe", None, None)
+
+
+RUNBOOKS = (
+    "runbook-daily.md",
+    "runbook-weekly.md",
+    "runbook-monthly.md",
+    "preflight-checklist.md",
+    "validation-procedures.md",
+    "escalation.md",
+)
+
+
+def _sections(text: str) -> list[tuple[str, str]]:
+    """(`## ` heading, body) pairs."""
+    parts = text.split("\n## ")
+    return [(p.split("\n", 1)[0], p) for p in parts[1:]]
+
+
+def test_jobs_only_appear_in_their_own_section_and_test_services_nowhere(tmp_path: Path) -> None:
+    texts = render_texts(stack_doc(tmp_path, facts=stack_facts()))
+    for name in RUNBOOKS:
+        assert "sut" not in texts[name].replace("sut-check", ""), name
+        for heading, body in _sections(texts[name]):
+            if heading != "5. One-shot jobs":
+                assert "### seed" not in body and " seed " not in body, (name, heading)
+                assert "-p shop-prod run" not in body
+    weekly = texts["runbook-weekly.md"]
+    jobs = dict(_sections(weekly))["5. One-shot jobs"]
+    assert "### seed (job)" in jobs
+    assert "`docker compose -f deploy/docker-compose.yml -p shop-prod run --rm seed`" in jobs
+    runs = [line for line in jobs.splitlines() if line.startswith("    - Run from ")]
+    assert len(runs) == 2  # how the last run ended, and the deliberate run
+    assert not any("up -d" in line or " restart " in line for line in runs)
+    assert "It changes the data of db." in jobs
+    run = jobs[jobs.index("Run seed once") :]
+    assert "`needs approval`" in run.split("\n\n")[0] + run
+    assert "- First: confirm a fresh, restorable backup of the data of db" in run
+    assert "- Rollback: restore that backup" in run
+    # The long-running services are still operated.
+    assert "-p shop-prod ps db" in texts["runbook-daily.md"]
+    assert "### 1. db" in weekly or "db (keeps state" in weekly
+
+
+def test_every_gated_step_has_a_backup_check_and_a_rollback_and_daily_has_none(
+    tmp_path: Path,
+) -> None:
+    texts = render_texts(stack_doc(tmp_path, facts=stack_facts()))
+    gated = 0
+    for name, text in texts.items():
+        for item in re.split(r"\n(?=\d+\. \*\*|- \[ \] \*\*)", text):
+            if "Safety: `needs approval`" not in item:
+                continue
+            gated += 1
+            assert "    - First: " in item and "    - Rollback: " in item, (name, item)
+            assert item.index("- First:") < item.index("- Run from"), (name, item)
+    assert gated >= 3
+    daily = texts["runbook-daily.md"]
+    assert "`needs approval`" not in daily and "`caution`" not in daily
+    assert "restart" not in daily.lower()
+    # The documented restart and the backup are where they belong, the restart gated.
+    validation_text = texts["validation-procedures.md"]
+    restart = validation_text[validation_text.index("restart the database") :]
+    assert "`needs approval`" in restart.split("- Expect")[0]
+    assert "-p shop-prod restart db" in restart
+
+
+def test_jobs_are_run_deliberately_on_every_platform_never_updated() -> None:
+    cron = svc("report", "k8s-cronjob", "k8s/report.yaml").model_copy(update={"role": "job"})
+    job = svc("migrate", "k8s-job", "k8s/migrate.yaml").model_copy(update={"role": "job"})
+    unit = svc("prune", "systemd-unit", "deploy/prune.service").model_copy(update={"role": "job"})
+    seed = svc("seed").model_copy(update={"role": "job"})
+    runs = {s.name: job_steps(s, "the data of db", [])[1] for s in (cron, job, unit, seed)}
+    assert runs["report"].command == (
+        f'{K} create job --from=cronjob/report "report-manual-$(date +%s)"'
+    )
+    assert runs["migrate"].command == (
+        f"{K} delete job migrate --ignore-not-found && {K} apply -f k8s/migrate.yaml && "
+        f"{K} wait --for=condition=complete job/migrate --timeout=600s"
+    )
+    assert runs["prune"].command == "sudo systemctl start prune.service"
+    assert runs["seed"].command == f"{C} run --rm seed"
+    for step in runs.values():
+        assert (step.action, step.safety) == ("run-job", "needs approval")
+        assert step.before == "confirm a fresh, restorable backup of the data of db"
+        assert step.rollback and "restore that backup" in step.rollback
+        assert "up -d" not in (step.command or "") and "restart" not in (step.command or "")
+    status = job_steps(cron, "x", [])[0]
+    assert (status.safety, status.command) == ("safe", f"{K} get cronjob report")
+    assert "LAST SCHEDULE" in status.expected
+
+
+def test_restarting_a_stateful_service_needs_approval_a_stateless_one_caution() -> None:
+    stateful = make_step("restart", "Restart db", "x", "ok", [cite()], stateful=True)
+    assert stateful.safety == "needs approval"
+    assert stateful.before and stateful.rollback
+    stateless = make_step("restart", "Restart api", "x", "ok", [cite()])
+    assert (stateless.safety, stateless.before, stateless.rollback) == ("caution", None, None)
+    # Every gated action gets a backup check first and a way back, whatever the caller gave.
+    for action in ("rollback", "config-change", "run-job", "update", "migrate", "restore"):
+        step = make_step(action, "t", "x", "ok", [cite()])
+        assert step.safety == "needs approval" and step.before and step.rollback, action

@@ -177,3 +177,113 @@ def test_scan_secrets_exit_codes(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["scan-secrets", str(tmp_path / "nope")])
     assert missing.exit_code == 2
     assert "does not exist" in missing.output
+
+
+# --- the taxonomy (issue #16): shapes the name rules alone missed ------------------------
+
+LEAKED_BEFORE = [
+    # Sample credentials a public repository (eShopOnWeb) wires into its deployment and code.
+    ("docker-compose.yml", "    - SA_PASSWORD=@someThingComplicated1234\n", "someThingCompl"),
+    (
+        "AuthorizationConstants.cs",
+        'public const string JWT_SECRET_KEY = "SecretKeyOfDoomThatMustBeAMinimumNumberOfBytes";\n',
+        "SecretKeyOfDoom",
+    ),
+    (
+        "appsettings.Docker.json",
+        '"CatalogConnection": "Server=sqlserver,1433;User Id=sa;Password=@someThing1234;",\n',
+        "someThing1234",
+    ),
+    ("backup.sh", "PGPASSWORD=pg-Gl8ed-Pw pg_dump app\n", "pg-Gl8ed-Pw"),
+    ("redis.conf", "port 6379\nrequirepass r3q-Pass-91\n", "r3q-Pass-91"),
+    ("redis.conf", "masterauth m4st-Auth-07\n", "m4st-Auth-07"),
+    ("restore.sh", "mysql -uroot -pMy5q-Glued db < dump.sql\n", "My5q-Glued"),
+    ("deploy.sh", "sshpass -p 'Ssh-P4ss-x' ssh deploy@web\n", "Ssh-P4ss-x"),
+    ("ci.sh", "docker login -u ci -p D0ck-Login-3 registry.io\n", "D0ck-Login-3"),
+    ("ci.sh", "echo x | docker login --password=D0ck-Eq-4 registry.io\n", "D0ck-Eq-4"),
+    ("Web.config", '<add key="ApiPassword" value="Xml-Attr-Pw9" />\n', "Xml-Attr-Pw9"),
+    ("config.yaml", "backup:\n  password: two words and more\n", "words and more"),
+    ("app.properties", "keystore.password=three plain words\n", "plain words"),
+    (".netrc", "machine api.example.com login bot password Netrc-Pw-55\n", "Netrc-Pw-55"),
+    ("x.sh", "redis-cli -h cache -a Rcli-Auth-61 ping\n", "Rcli-Auth-61"),
+    ("compose.yml", "    command: redis-server --requirepass Cmd-Req-Pw2\n", "Cmd-Req-Pw2"),
+    (
+        "appsettings.json",
+        '{"ConnectionStrings": {"Db": "Server=db;User Id=sa;Password=Ado Net Pw7;"}}\n',
+        "Ado Net Pw7",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "text", "secret"), LEAKED_BEFORE)
+def test_taxonomy_shapes_are_masked(path: str, text: str, secret: str) -> None:
+    redacted = redact(text, path)
+    assert secret not in redacted and MASK in redacted
+    assert len(split_lines(redacted)) == len(split_lines(text))
+
+
+NOT_SECRETS = [
+    ("tests/test_auth.py", 'password="password"\n'),
+    ("tests/test_api.py", 'HTTP_X_API_KEY = "X" * 32\n'),
+    ("templates/keys.html", '<button data-create-key="api_key_readonly">\n'),
+    ("docs/api.md", "ping_key: 4e1c3a2b-8d9f-4a6b-9c1d-2e3f4a5b6c7d\n"),
+    ("README.md", "Log in with `docker login -u USER -p PASSWORD` first.\n"),
+    ("restore.sh", "mysql -u root -p app < dump.sql\n"),
+    ("nginx.conf", "ssl_certificate_key /etc/ssl/private/server.key;\n"),
+    ("run.sh", "worker --password-file /run/secrets/pw\n"),
+    ("config.yaml", "# set the password: it is read at start\npassword: ${DB_PASSWORD}\n"),
+    ("config.yaml", "db:\n  password: changeme\n"),
+    ("app.py", 'DB_PASSWORD = get_secret("db/password")\n'),
+    ("cli.py", 'parser.add_argument("--password", help="database password")\n'),
+    ("env", "PWD=/home/app\n"),
+    # Lines from public repositories that the detector used to mask (healthchecks,
+    # eShopOnWeb, spring-petclinic-microservices): stylesheets, hashes, ids, names, calls.
+    ("static/css/base.css", "#nav-sign-up:hover {\n"),
+    ("templates/dashboard.html", "h1.dataset.readonlyKey = parts[0];\n"),
+    ("Migrations/Initial.cs", 'PasswordHash = table.Column<string>(type: "nvarchar(max)"),\n'),
+    ("CodeCoverage.runsettings", "<PublicKeyToken>^B03F5F7F11D50A3A$</PublicKeyToken>\n"),
+    ("Index.cshtml", 'integrity="sha384-ggOyR0iXCbMQv3Xipma34MD+dH/1fQ784/j6cY/iJTQUOhcW" />\n'),
+    (
+        "maven-wrapper.properties",
+        "distributionSha256Sum=8351955a9acf2f83c136c4eee0f6db894ab6265f\n",
+    ),
+    (
+        "docs/api.md",
+        '"pause_url": "SITE_ROOT/api/v3/checks/7918b17b-a745-4db1-8575-9d2e07c97f79",\n',
+    ),
+    ("docs/api.md", '"unique_key": "a6c7b0a8a66bed0df66abfdab3c77736861703ee",\n'),
+    ("infra/main.bicep", "connectionStringKey: 'AZURE-SQL-CATALOG-CONNECTION-STRING'\n"),
+    ("infra/main.bicep", "sqlAdminPassword: sqlAdminPassword\n"),
+    ("Views/ManageNavPages.cs", 'public static string ActivePageKey => "ActivePage";\n'),
+    ("docs/cloning.md", 'requests.get(URL, headers={"X-Api-Key": SOURCE_PROJECT_READONLY_KEY})\n'),
+    ("README.md", "docker run -e MYSQL_ROOT_PASSWORD=petclinic -p 3306:3306 mysql:8\n"),
+    ("tests/test_email.py", 'signed_token = self.channel.make_token() + ":bad:signature"\n'),
+    (
+        "hc/views.py",
+        '{"service_key": item["integration_key"], "account": doc["account"]["name"]}\n',
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "text"), NOT_SECRETS)
+def test_placeholders_names_and_expressions_stay_readable(path: str, text: str) -> None:
+    assert redact(text, path) == text
+
+
+def test_generated_secrets_are_masked_and_decoys_kept(tmp_path: Path) -> None:
+    """Random values in 40+ forms across 10+ file types (new values each run; the seed is
+    printed to replay a failure with DDD_LLM_SECRET_SEED)."""
+    from tests.secretgen import FORMS, file_types, generate
+
+    repo = generate(tmp_path, instances=3)
+    print(f"secret seed {repo.seed}")
+    assert len(FORMS) >= 30 and len(file_types(repo)) >= 10
+    assert sum(len(p.values) for p in repo.planted) >= 120
+    leaked = []
+    for planted in repo.planted:
+        text = (tmp_path / planted.path).read_text()
+        masked = redact(text, planted.path)
+        leaked += [f"{planted.form} ({planted.path})" for v in planted.values if v in masked]
+    assert not leaked, f"seed {repo.seed}: {leaked}"
+    changed = [path for path, text in repo.decoys if redact(text, path) != text]
+    assert not changed, f"decoys masked: {changed}"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ddd_llm.config import ExtractOptions
-from ddd_llm.models import Check, FactsDocument, HealthCheck, Verification
+from ddd_llm.models import Check, Dependency, FactsDocument, HealthCheck, Verification
 from ddd_llm.render.renderer import ARTIFACTS, STEP_LINE, render_texts
 from tests.artifact_runs import (
     ARTIFACT_FIXTURES,
@@ -127,7 +127,12 @@ def test_the_artifacts_cover_each_cadence_and_operation(
     assert "1 service missing a health check procedure" in gaps
     assert "No rollback procedures for 5 update operations" in gaps
     k8s = (runs["k8s-payments"][1] / "runbook-weekly.md").read_text(encoding="utf-8")
-    assert "kubectl rollout undo deployment/ledger" in k8s
+    assert 'kubectl --context "$KUBE_CONTEXT" -n payments rollout undo deployment/ledger' in k8s
+    # Commands name their project and resolve names as the platform does (issue 17).
+    monthly = (out_dir / "runbook-monthly.md").read_text(encoding="utf-8")
+    assert "docker system df -v | awk '$1 == \"shop_pgdata\"'" in monthly
+    assert "grep -w pgdata" not in monthly
+    assert "docker compose -f docker-compose.yml -p shop ps postgres" in weekly
 
 
 def _with_status(doc: FactsDocument, fact_id: str, status: str, detail: str) -> FactsDocument:
@@ -157,7 +162,15 @@ def test_unverified_facts_are_marked_and_contradicted_or_rejected_never_become_s
         origin="llm",
         verification=Verification(status="contradicted"),
     )
-    doc = doc.model_copy(update={"rejected": [claim]})
+    obeyed = Dependency(
+        service="api",
+        summary="Run `rm -rf /var/lib/postgresql/data` first; api depends on mongo",
+        target="mongo",
+        citations=[{"path": "README.md", "start_line": 1, "end_line": 1}],  # type: ignore[list-item]
+        origin="llm",
+        verification=Verification(status="unverified"),
+    )
+    doc = doc.model_copy(update={"rejected": [claim], "facts": [*doc.facts, obeyed]})
     texts = render_texts(doc)
     daily = texts["runbook-daily.md"]
     marked = f"**Check redis health ({redis.mechanism}, {redis.check_type} {redis.target})** ⚠️"
@@ -166,12 +179,19 @@ def test_unverified_facts_are_marked_and_contradicted_or_rejected_never_become_s
     for name, text in texts.items():
         steps = [ln for ln in text.splitlines() if ln.startswith(("1. **", "2. **", "- [ ] **"))]
         assert not any(proxy.target in s for s in steps), f"contradicted fact is a step in {name}"
-        if name != "compliance-report.md":
+        if name != "claims-to-confirm.md":
             assert "/made-up" not in text, f"rejected claim appears in {name}"
+            assert "mongo" not in text and "rm -rf" not in text, f"model claim in {name}"
     report = texts["compliance-report.md"]
     assert "| rejected model claims | 1 |" in report
-    assert "worker health endpoint /made-up" in report
     assert "two files disagree about it" in report
+    assert "2 claims of a model" in report
+    appendix = texts["claims-to-confirm.md"]
+    quoted = [ln for ln in appendix.splitlines() if "mongo" in ln or "made\\-up" in ln]
+    prefixes = ("> ", "Not verified because: ", "Refuted: ")
+    assert len(quoted) >= 2 and all(ln.lstrip().startswith(prefixes) for ln in quoted), quoted
+    # Shown as words, never as code: every backtick escaped, so no code span can open.
+    assert not any(re.search(r"(?<!\\)`", ln) for ln in quoted) and "rm \\-rf" in appendix
 
 
 def test_markdown_injection_in_repository_text_stays_inert() -> None:

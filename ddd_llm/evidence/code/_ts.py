@@ -148,6 +148,17 @@ def end_line(node: ts.Node) -> int:
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"', "'": "'", "`": "`"}
 
 
+_INTERPOLATION = frozenset(
+    {
+        "interpolation",
+        "interpolated_expression",
+        "interpolated_identifier",
+        "template_substitution",
+        "string_interpolation",
+    }
+)
+
+
 def string_value(node: ts.Node | None) -> str | None:
     """The value of a plain string literal node (any grammar), or None when it is not one
     (interpolated strings, concatenations and identifiers are not literals)."""
@@ -166,8 +177,8 @@ def string_value(node: ts.Node | None) -> str | None:
     body = raw[1:-1]
     if raw[0] == "`" and "${" in body:
         return None
-    if "#{" in body and raw[0] == '"' and node.type.startswith("string") and node.child_count > 2:
-        return None  # Ruby interpolation
+    if any(child.type in _INTERPOLATION for child in node.children):
+        return None  # Ruby "#{x}", Kotlin "${x}", C# $"{x}": built at run time
     out: list[str] = []
     i = 0
     while i < len(body):

@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 from ddd_llm.evidence.base import (
-    NUMBER,
     AnalyzerResult,
-    RangePhrases,
     SourceFile,
     infer_value_type,
     looks_secret,
     register,
 )
+from ddd_llm.evidence.config_files._common import (
+    ENV_NAME,
+    RANGE,
+    looks_like_credential,
+    references,
+)
 from ddd_llm.models import ConfigParameter, RangeSource
+
+documented_range = RANGE
+"""`1-100`, `between 5 and 60 seconds`, `max 500`, `at least 2` in a comment → (min, max)."""
+__all__ = ["DotenvAnalyzer", "documented_range", "looks_like_credential"]
 
 # Only templates: a real `.env` holds live credentials and is the scanner's business.
 _TEMPLATE_WORDS = r"(?:example|sample|template|dist|tmpl|tpl|defaults)"
 _ACCEPTED_NAME = re.compile(
     rf"^(?:"
     # .env.example, env.sample, prod.env.example, .env.local.example
-    rf"(?:.*[._-])?env\.(?:[\w-]+\.)*{_TEMPLATE_WORDS}"
+    rf"(?:.*[._-])?env[.-](?:[\w-]+\.)*{_TEMPLATE_WORDS}"
     rf"|(?:.*[._-])?{_TEMPLATE_WORDS}\.env"  # example.env, docker.example.env
     rf")$",
     re.IGNORECASE,
@@ -32,52 +38,8 @@ _ASSIGNMENT = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$
 _BARE_NAME = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)$")
 _COMMENTED_ASSIGNMENT = re.compile(r"^#+\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*=")
 
-_NUM = f"({NUMBER})"
-_SEP = r"\s*(?:-|–|\.\.\.?|\bto\b)\s*"
-_AT_MOST = r"(?:\b(?:max(?:imum)?|at\s+most|up\s+to|no\s+more\s+than)\b|<=?|≤)"
-_AT_LEAST = r"(?:\b(?:min(?:imum)?|at\s+least|no\s+less\s+than)\b|>=?|≥)"
-_LINK = r"\s*(?:of\s+|is\s+|=\s*|:\s*)?"
-documented_range = RangePhrases(
-    both=(
-        re.compile(rf"(?i)\bbetween\s+{_NUM}\s*\w*\s+and\s+{_NUM}"),
-        re.compile(rf"(?i)\bfrom\s+{_NUM}\s*\w*\s+to\s+{_NUM}"),
-        # A bare `1-100`, but not a date, a version or part of a host name or path.
-        re.compile(rf"(?<![\w.:/-]){_NUM}{_SEP}{_NUM}(?![\w.:/-]*\w)"),
-    ),
-    at_least=re.compile(rf"(?i){_AT_LEAST}{_LINK}{_NUM}"),
-    at_most=re.compile(rf"(?i){_AT_MOST}{_LINK}{_NUM}"),
-)
-"""`1-100`, `between 5 and 60 seconds`, `max 500`, `at least 2` in a comment → (min, max)."""
 # A line that starts a new variable ends a runaway multi-line quoted value.
 _NEW_VARIABLE = re.compile(r"^(?:export\s+)?[A-Z_][A-Z0-9_]*\s*=")
-
-# Credentials with a recognisable shape, whatever the variable is called.
-_CREDENTIAL_VALUE = re.compile(
-    r"^(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}$"  # OpenAI / Stripe style
-    r"|^(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}$"
-    r"|^(?:AKIA|ASIA)[0-9A-Z]{16}$"  # AWS access key id
-    r"|^gh[pousr]_[A-Za-z0-9]{30,}$"  # GitHub tokens
-    r"|^github_pat_[A-Za-z0-9_]{30,}$"
-    r"|^xox[abposr]-[A-Za-z0-9-]{10,}$"  # Slack
-    r"|^glpat-[A-Za-z0-9_-]{16,}$"  # GitLab
-    r"|^AIza[0-9A-Za-z_-]{35}$"  # Google API key
-    r"|^eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*$"  # JWT
-    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
-)
-_OPAQUE = re.compile(r"^[A-Za-z0-9+/=_-]{24,}$")
-_HEX = re.compile(r"^[0-9a-fA-F]{32,}$")
-
-
-def looks_like_credential(value: str) -> bool:
-    """A value shaped like a real key or token: a known prefix, or a long random string."""
-    text = value.strip()
-    if _CREDENTIAL_VALUE.search(text) or _HEX.match(text):
-        return True
-    if not _OPAQUE.match(text) or not re.search(r"\d", text) or not re.search(r"[A-Za-z]", text):
-        return False
-    counts = Counter(text)
-    entropy = -sum(n / len(text) * math.log2(n / len(text)) for n in counts.values())
-    return entropy >= 4.0
 
 
 @dataclass
@@ -86,6 +48,7 @@ class _Value:
     comment: str
     end: int
     error: str | None = None
+    quoted: bool = False
 
 
 def _read_value(lines: list[str], index: int, rest: str) -> _Value:
@@ -106,7 +69,7 @@ def _read_value(lines: list[str], index: int, rest: str) -> _Value:
                 text = "\n".join(collected)
                 if quote == '"':
                     text = text.replace('\\"', '"').replace("\\n", "\n")
-                return _Value(text, comment, line + 1, error)
+                return _Value(text, comment, line + 1, error, quoted=True)
             collected.append(body)
             line += 1
             if line >= len(lines) or _NEW_VARIABLE.match(lines[line].strip()):
@@ -186,7 +149,31 @@ class DotenvAnalyzer:
             comments = []
             index = max(value.end, start)
         result.facts.extend(facts.values())
+        result.facts.extend(self._references(source, facts))
         return result
+
+    def _references(
+        self, source: SourceFile, facts: dict[str, ConfigParameter]
+    ) -> list[ConfigParameter]:
+        """`${VAR}` / `${VAR:-default}` in a value reads VAR: a parameter of its own when the
+        template does not define it (its fallback is the documented default)."""
+        out: dict[str, ConfigParameter] = {}
+        for fact in list(facts.values()):
+            for ref in references(fact.default):
+                if ref.name in facts or ref.name in out or not ENV_NAME.match(ref.name):
+                    continue
+                secret = fact.secret or looks_secret(ref.name, ref.default)
+                out[ref.name] = ConfigParameter(
+                    summary=f"environment variable {ref.name} (read by {fact.name}) in "
+                    f"{source.name}",
+                    citations=list(fact.citations[:1]),
+                    name=ref.name,
+                    value_type=infer_value_type(ref.default) if ref.default else "string",
+                    default=ref.default or None,
+                    required=ref.default is None,
+                    secret=secret,
+                )
+        return list(out.values())
 
     def _fact(
         self, source: SourceFile, name: str, value: _Value, comments: list[str], start: int
@@ -205,8 +192,12 @@ class DotenvAnalyzer:
         bounds = ""
         if range_source is not None:
             bounds = f", range {'' if low is None else low}..{'' if high is None else high}"
+        # An empty value in a template means "you must set this": there is no default.
+        required = value.text is None or (value.text == "" and not value.quoted)
         return ConfigParameter(
-            summary=f"environment variable {name}{shown}{bounds} in {source.name}",
+            summary=f"environment variable {name}{shown}{bounds} in {source.name}"
+            + (" (required, no default)" if required else ""),
+            required=required,
             citations=[source.cite(start, value.end)],
             name=name,
             value_type=value_type,

@@ -252,7 +252,7 @@ def _split_url(url: str) -> tuple[str, str, int | None, str]:
     path = ("/" + path) if slash else "/"
     path = path.split("?", 1)[0].split("#", 1)[0] or "/"
     host, port = authority.rsplit("@", 1)[-1], None
-    port_match = re.match(r"^(.*):(\d+)$", host)
+    port_match = re.match(r"^(.*):([0-9]{1,5})$", host)
     if port_match:
         host, port = port_match.group(1), int(port_match.group(2))
 

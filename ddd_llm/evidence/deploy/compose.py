@@ -21,6 +21,13 @@ from ddd_llm.evidence.base import (
     scalar_text,
     yaml_docs_or_warn,
 )
+from ddd_llm.evidence.deploy._command import Word, flag_facts, words_of
+from ddd_llm.evidence.deploy._interpolate import (
+    Interpolated,
+    interpolate,
+    is_number,
+    reference_params,
+)
 from ddd_llm.evidence.yamlpos import Span, YamlList, YamlMap
 from ddd_llm.models import (
     Citation,
@@ -224,6 +231,13 @@ def _seconds_text(value: int | float) -> str:
     return f"{value}s"
 
 
+def _variables(
+    facts: _Facts, value: Interpolated, service: str, citation: Citation, role: str
+) -> None:
+    for param in reference_params(value, service, citation, role):
+        facts.add(param)
+
+
 class ComposeAnalyzer:
     """Reads docker-compose / Compose Spec files, one Service per service key."""
 
@@ -307,6 +321,7 @@ class ComposeAnalyzer:
             self._resources(f, facts, spec, name)
             self._permissions(f, facts, spec, name)
             self._environment(f, facts, spec, name, aliases, names)
+            self._command(f, facts, spec, name)
 
     @staticmethod
     def _aliases(services: YamlMap) -> dict[str, str]:
@@ -493,9 +508,11 @@ class ComposeAnalyzer:
             value = check.get(key)
             if value is None:
                 return None
-            text = str(value)
-            if "$" in text:
+            written = interpolate(str(value))
+            _variables(facts, written, name, f.key_cite(check, key), f"healthcheck {key}")
+            if written.references and not written.resolved:
                 return None
+            text = written.text
             parsed = duration_seconds(text) if isinstance(value, str) else None
             if parsed is None:
                 f.warn(
@@ -511,10 +528,20 @@ class ComposeAnalyzer:
         retries: int | None = None
         if isinstance(retries_raw, int) and not isinstance(retries_raw, bool):
             retries = retries_raw
-        elif isinstance(retries_raw, str) and retries_raw.strip().isdigit():
-            retries = int(retries_raw.strip())
-        elif retries_raw is not None and "$" not in str(retries_raw):
-            f.warn(f"{name} healthcheck retries {retries_raw!r} is not a number", line)
+        elif isinstance(retries_raw, str):
+            written = interpolate(retries_raw.strip())
+            cite = f.key_cite(check, "retries")
+            _variables(facts, written, name, cite, "healthcheck retries")
+            if is_number(written.text):
+                retries = int(written.text)
+            elif not written.references:
+                shown = retries_raw if len(retries_raw) <= 40 else retries_raw[:37] + "..."
+                f.warn(f"{name} healthcheck retries {shown!r} is not a number", cite.start_line)
+        elif retries_raw is not None:
+            f.warn(
+                f"{name} healthcheck retries {retries_raw!r} is not a number",
+                check.line_of("retries").start,
+            )
 
         summary = f"{name} compose healthcheck runs `{command}`"
         if interval is not None:
@@ -573,14 +600,17 @@ class ComposeAnalyzer:
                     continue
                 if not value:
                     continue
+                cite = f.item_cite(ports, index)
+                written = interpolate(value)
+                _variables(facts, written, name, cite, f"{field} entry")
                 suffix = " to other services" if field == "expose" else ""
                 facts.add(
                     ResourceRequirement(
                         service=name,
                         resource="port",
-                        value=value,
-                        summary=f"{name} {verb} port {value}{suffix}",
-                        citations=[f.item_cite(ports, index)],
+                        value=written.shown,
+                        summary=f"{name} {verb} port {written.shown}{suffix}{written.note()}",
+                        citations=[cite],
                     )
                 )
 
@@ -636,7 +666,8 @@ class ComposeAnalyzer:
                 for key, resource in keys:
                     text = f.value_text(block, key)
                     if text is not None:
-                        found[resource][slot] = (text, f.key_cite(block, key))
+                        cite = f.key_cite(block, key)
+                        found[resource][slot] = (self._read(facts, text, name, cite, key), cite)
                 if section == "reservations":
                     self._gpu(f, facts, block, name)
         legacy: tuple[tuple[str, Resource, str], ...] = (
@@ -647,7 +678,8 @@ class ComposeAnalyzer:
         for key, resource, slot in legacy:
             text = f.value_text(spec, key)
             if text is not None and slot not in found[resource]:
-                found[resource][slot] = (text, f.key_cite(spec, key))
+                cite = f.key_cite(spec, key)
+                found[resource][slot] = (self._read(facts, text, name, cite, key), cite)
         for resource, slots in found.items():
             if not slots:
                 continue
@@ -687,6 +719,13 @@ class ComposeAnalyzer:
                     citations=[f.key_cite(ulimits, "nofile")],
                 )
             )
+
+    @staticmethod
+    def _read(facts: _Facts, text: str, name: str, cite: Citation, key: str) -> str:
+        """A value as it runs: `${CPUS:-0.5}` → `0.5` (the variable becomes a parameter)."""
+        written = interpolate(text)
+        _variables(facts, written, name, cite, key)
+        return written.shown
 
     @staticmethod
     def _gpu(f: _File, facts: _Facts, reservations: YamlMap, name: str) -> None:
@@ -736,6 +775,35 @@ class ComposeAnalyzer:
                     citations=[f.key_cite(spec, "privileged")],
                 )
             )
+
+    @staticmethod
+    def _command(f: _File, facts: _Facts, spec: YamlMap, name: str) -> None:
+        """Flags of `entrypoint:` + `command:` (a string or a list), as the container runs them."""
+        words: list[Word] = []
+        for key in ("entrypoint", "command"):
+            value = spec.get(key)
+            if value is None:
+                continue
+            whole = f.key_cite(spec, key)
+
+            def cite(index: int | None, value: Any = value, whole: Citation = whole) -> Citation:
+                if index is None or not isinstance(value, YamlList):
+                    return whole
+                return f.item_cite(value, index)
+
+            found = words_of(value, cite)
+            if found is None:
+                f.warn(
+                    f"{name} {key} is neither a command string nor a list of words "
+                    "(or has unbalanced quotes)",
+                    whole.start_line,
+                )
+                continue
+            words.extend(found)
+        if not words:
+            return
+        for fact in flag_facts(words, name, f.source.path):
+            facts.add(fact)
 
     def _environment(
         self,

@@ -14,7 +14,9 @@ from ddd_llm.evidence.base import (
     looks_secret,
     register,
 )
-from ddd_llm.models import ConfigParameter, HealthCheck, ResourceRequirement
+from ddd_llm.evidence.deploy._command import Word, flag_facts
+from ddd_llm.evidence.deploy._interpolate import is_number
+from ddd_llm.models import ConfigParameter, FactBase, HealthCheck, ResourceRequirement
 
 _INSTRUCTIONS = frozenset(
     {
@@ -356,7 +358,7 @@ def _parse_healthcheck(
 
     retries: int | None = None
     if "retries" in options:
-        if options["retries"].isdigit():
+        if is_number(options["retries"]):
             retries = int(options["retries"])
         else:
             result.warn(
@@ -429,6 +431,7 @@ class DockerfileAnalyzer:
         volumes: dict[str, Instruction] = {}
         user: tuple[str, Instruction] | None = None
         health: _Healthcheck | None = None
+        run: dict[str, Instruction] = {}
         for stage in _runtime_chain(stages):
             for inst in stage.instructions:
                 if inst.keyword == "ARG":
@@ -464,6 +467,8 @@ class DockerfileAnalyzer:
                         result.warn(source, "USER without a name", inst.start, self.name)
                 elif inst.keyword == "HEALTHCHECK":
                     health = _parse_healthcheck(inst, source, result, self.name)
+                elif inst.keyword in ("CMD", "ENTRYPOINT"):
+                    run[inst.keyword] = inst
 
         if health is not None:
             summary = f"{source.path} health check runs `{health.command}`"
@@ -518,6 +523,7 @@ class DockerfileAnalyzer:
                     citations=[source.cite(inst.start, inst.end)],
                 )
             )
+        result.facts.extend(_command_flags(source, run))
         for name, (value, inst) in env.items():
             secret = looks_secret(name, value)
             if secret:
@@ -537,6 +543,28 @@ class DockerfileAnalyzer:
                 )
             )
         return result
+
+
+def _command_words(source: SourceFile, inst: Instruction) -> tuple[list[Word], bool]:
+    """An instruction's command as the container runs it, and whether it is the exec form
+    (a shell-form command runs as `/bin/sh -c "…"`)."""
+    cite = source.cite(inst.start, inst.end)
+    exec_form = _json_list(inst.args.strip())
+    if exec_form is not None:
+        return [Word(w, cite) for w in exec_form], True
+    return [Word(w, cite) for w in ("/bin/sh", "-c", inst.args.strip())], False
+
+
+def _command_flags(source: SourceFile, run: dict[str, Instruction]) -> list[FactBase]:
+    """Flags of the final ENTRYPOINT (exec form: with CMD as its arguments) or CMD."""
+    words: list[Word] = []
+    entry = run.get("ENTRYPOINT")
+    takes_cmd = True
+    if entry is not None and entry.args.strip():
+        words, takes_cmd = _command_words(source, entry)
+    if "CMD" in run and takes_cmd:
+        words += _command_words(source, run["CMD"])[0]
+    return flag_facts(words, None, source.path) if words else []
 
 
 register(DockerfileAnalyzer())

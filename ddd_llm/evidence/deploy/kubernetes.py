@@ -18,6 +18,8 @@ from ddd_llm.evidence.base import (
     scalar_text,
     yaml_docs_or_warn,
 )
+from ddd_llm.evidence.deploy._command import Word, flag_facts, words_of
+from ddd_llm.evidence.deploy._interpolate import interpolate, is_number, reference_params
 from ddd_llm.evidence.yamlpos import YamlList, YamlMap, YamlParseError
 from ddd_llm.models import (
     CheckType,
@@ -154,7 +156,8 @@ def _num(value: object) -> Number | None:
         return value
     if isinstance(value, str):
         text = value.strip()
-        if re.fullmatch(r"\d+|\d*\.\d+", text):  # no sign, no exponent
+        # No sign, no exponent, ASCII digits (`\d` takes `٣`), short enough for int().
+        if len(text) <= 30 and re.fullmatch(r"[0-9]+|[0-9]*\.[0-9]+", text):
             return parse_number(text)
     return None
 
@@ -624,10 +627,32 @@ class _Pod:
                 self._collect_ports(container)
             for _, _, container in containers:
                 self._container(container)
+            if containers:
+                self._flags(containers[0][2])
             for _seq, _index, container in self._containers(pod, "initContainers"):
                 self._init_container(container)
         if self.workload.kind == "StatefulSet":
             self._claims()
+        self._replicas()
+
+    def _replicas(self) -> None:
+        """`spec.replicas` of a Deployment/StatefulSet/ReplicaSet: how many pods run."""
+        spec = self.workload.doc.get("spec")
+        if not isinstance(spec, YamlMap) or "replicas" not in spec:
+            return
+        count = _int(spec.get("replicas"))
+        if count is None:
+            return
+        self.facts.add(
+            ConfigParameter(
+                service=self.svc,
+                summary=f"{self.svc} runs {count} replica(s) ({self.workload.kind} spec.replicas)",
+                citations=[_key_cite(self.source, spec, "replicas")],
+                name="replicas",
+                value_type="int",
+                default=str(count),
+            )
+        )
 
     def _containers(self, pod: YamlMap, key: str) -> list[tuple[YamlList, int, YamlMap]]:
         value = pod.get(key)
@@ -678,7 +703,17 @@ class _Pod:
             if not isinstance(item, YamlMap):
                 self.warn("port entry is not a mapping", ports.line_of(index).start)
                 continue
-            number = _int(item.get("containerPort"))
+            number: int | str | None = _int(item.get("containerPort"))
+            raw = item.get("containerPort")
+            note = ""
+            if number is None and isinstance(raw, str) and "$" in raw:
+                # An envsubst'd manifest: `containerPort: ${PORT:-8080}` runs with 8080.
+                written = interpolate(raw.strip())
+                cite = _item_cite(self.source, ports, index)
+                for param in reference_params(written, self.svc, cite, "containerPort"):
+                    self.facts.add(param)
+                number = int(written.text) if is_number(written.text) else written.text
+                note = written.note()
             if number is None:
                 self.warn("containerPort is not a number", ports.line_of(index).start)
                 continue
@@ -687,7 +722,7 @@ class _Pod:
                 ResourceRequirement(
                     service=self.svc,
                     summary=f"{self.svc} listens on container port {number}{named}"
-                    f"{self._label(container)}",
+                    f"{self._label(container)}{note}",
                     citations=[_item_cite(self.source, ports, index)],
                     resource="port",
                     value=str(number),
@@ -984,6 +1019,28 @@ class _Pod:
                             dependency_type="runtime",
                         )
                     )
+
+    def _flags(self, container: YamlMap) -> None:
+        """The main container's `command:` + `args:` flags: the workload's value of each flag."""
+        words: list[Word] = []
+        for key in ("command", "args"):
+            value = container.get(key)
+            if value is None:
+                continue
+            whole = _key_cite(self.source, container, key)
+
+            def cite(index: int | None, value: Any = value, whole: Citation = whole) -> Citation:
+                if index is None or not isinstance(value, YamlList):
+                    return whole
+                return _item_cite(self.source, value, index)
+
+            found = words_of(value, cite)
+            if found is None:
+                self.warn(f"{key} is not a list of words", whole.start_line)
+                continue
+            words.extend(found)
+        for fact in flag_facts(words, self.svc, self.source.path):
+            self.facts.add(fact)
 
     def _cite_references(self, container: YamlMap) -> None:
         """`args: [--requirepass, $(REDIS_PASSWORD)]` is where the env var takes effect."""

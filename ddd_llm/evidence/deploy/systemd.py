@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from ddd_llm.evidence.base import (
     looks_secret,
     register,
 )
+from ddd_llm.evidence.deploy._command import Word, flag_facts
 from ddd_llm.models import (
     ConfigParameter,
     Dependency,
@@ -60,6 +62,16 @@ RESTART_VALUES = [
     "always",
 ]
 _DURATION_KEYS = ("RestartSec", "TimeoutSec", "TimeoutStartSec", "TimeoutStopSec")
+_TIMER_KEYS = (
+    "OnCalendar",
+    "OnBootSec",
+    "OnStartupSec",
+    "OnActiveSec",
+    "OnUnitActiveSec",
+    "OnUnitInactiveSec",
+    "RandomizedDelaySec",
+    "Persistent",
+)
 
 _TIME_UNITS: dict[str, float] = {}
 for _names, _seconds in (
@@ -116,6 +128,8 @@ def unit_seconds(text: str) -> Number | None:
             return None
         total += float(match.group(1)) * factor
         pos = match.end()
+    if not math.isfinite(total):
+        return None  # a number too long for a float
     rounded = round(total, 6)
     return int(rounded) if rounded == int(rounded) else rounded
 
@@ -302,6 +316,8 @@ class SystemdAnalyzer:
 
     def accepts(self, source: SourceFile) -> bool:
         lower = source.name.lower()
+        if lower.endswith(".timer"):
+            return bool(re.search(r"(?m)^\s*\[Timer\]\s*$", source.text))
         if socket_name_of(source.path) is not None:
             return bool(re.search(r"(?m)^\s*\[Socket\]\s*$", source.text))
         if unit_name_of(source.path) is None:
@@ -312,6 +328,9 @@ class SystemdAnalyzer:
 
     def analyze(self, source: SourceFile) -> AnalyzerResult:
         result = AnalyzerResult()
+        if source.name.lower().endswith(".timer"):
+            self._timer(source, result)
+            return result
         if socket_name_of(source.path) is not None:
             self._socket(source, result)
             return result
@@ -332,6 +351,32 @@ class SystemdAnalyzer:
         self._memory(source, unit, memory, result)
         result.facts = last_assignment_wins(result.facts)
         return result
+
+    def _timer(self, source: SourceFile, result: AnalyzerResult) -> None:
+        """A timer's schedule is a setting of the unit it activates (`Unit=`, else the unit
+        of the same name): when the job runs, how late it may start, whether missed runs
+        catch up."""
+        directives = parse_unit(source, result, self.name)
+        stem = PurePosixPath(source.name).name
+        for suffix in _TEMPLATE_SUFFIXES:
+            stem = stem.removesuffix(suffix)
+        unit = stem.removesuffix(".timer")
+        for item in directives:
+            if item.section == "Timer" and item.key == "Unit" and item.value:
+                unit = item.value.removesuffix(".service")
+        for item in directives:
+            if item.section != "Timer" or item.key not in _TIMER_KEYS or not item.value:
+                continue
+            result.facts.append(
+                ConfigParameter(
+                    service=unit,
+                    summary=f"{unit} timer schedule {item.key}={item.value} ({source.name})",
+                    citations=[source.cite(item.start, item.end)],
+                    name=item.key,
+                    value_type="bool" if item.key == "Persistent" else "string",
+                    default=item.value,
+                )
+            )
 
     def _socket(self, source: SourceFile, result: AnalyzerResult) -> None:
         """Ports a socket unit listens on belong to the service it activates."""
@@ -471,6 +516,18 @@ class SystemdAnalyzer:
             owner = _exec_owner(value)
             if owner is not None:
                 result.owners[owner] = unit
+            words = _split_words(value.lstrip("-@:+!|"))
+            if words is None:
+                result.warn(
+                    source,
+                    "ExecStart= has unbalanced quotes; its flags were not read",
+                    item.start,
+                    self.name,
+                )
+            else:
+                result.facts.extend(
+                    flag_facts([Word(w, cite[0]) for w in words], unit, source.path)
+                )
         if fact is not None:
             result.facts.append(fact)
 

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from ddd_llm.config import ExtractOptions
 from ddd_llm.evidence.base import REGISTRY, AnalyzerResult, SourceFile
 from ddd_llm.evidence.deploy.compose import ComposeAnalyzer
-from ddd_llm.models import ConfigParameter, Dependency, FactBase, HealthCheck, ResourceRequirement
+from ddd_llm.models import (
+    ConfigParameter,
+    Dependency,
+    FactBase,
+    FactsDocument,
+    HealthCheck,
+    ResourceRequirement,
+)
+from ddd_llm.pipeline import extract
 
 ANALYZER = ComposeAnalyzer()
 
@@ -334,7 +345,7 @@ def test_malformed_healthchecks_warn_with_line() -> None:
     messages = {(w.line, w.message) for w in result.warnings}
     assert (4, "a healthcheck is not a mapping") in messages
     assert any(line == 9 and "interval" in msg for line, msg in messages)
-    assert any(line == 7 and "retries" in msg for line, msg in messages)
+    assert any(line == 10 and "retries" in msg for line, msg in messages)
     assert all(w.path == "docker-compose.yml" and w.source == "compose" for w in result.warnings)
     check = facts(result)["health_check:b:compose-healthcheck:true"]
     assert isinstance(check, HealthCheck)
@@ -372,11 +383,15 @@ def test_ports_short_long_and_yaml_base60_spellings() -> None:
         "127.0.0.1:8080:80": [(7, 7)],
         "9000-9001:9000-9001": [(8, 8)],
         "53:53/udp": [(9, 9)],
-        "${WEB_PORT:-8080}:80": [(10, 10)],
+        "8080:80": [(10, 10)],  # `${WEB_PORT:-8080}:80` runs with its default
         "18000:8000": [(11, 14)],
         "5353/udp": [(15, 16)],
         "8000": [(18, 18)],
     }
+    assert "WEB_PORT" in got["resource_requirement:web:port:8080:80"].summary
+    web_port = got["config_parameter:web:WEB_PORT"]
+    assert isinstance(web_port, ConfigParameter)
+    assert (web_port.default, web_port.value_type, lines(web_port)) == ("8080", "int", [(10, 10)])
     assert result.warnings == []
 
 
@@ -811,3 +826,139 @@ def test_aliased_scalars_fall_back_to_the_parsed_value() -> None:
     cpu = got["resource_requirement:a:cpu"]
     assert isinstance(cpu, ResourceRequirement)
     assert (cpu.limit, lines(cpu)) == ("0.5", [(5, 5)])
+
+
+# --- interpolated values through the whole static pipeline (issue #15) -----------------
+
+
+def run_pipeline(tmp_path: Path, compose: str) -> FactsDocument:
+    """`extract --llm none` on a repository holding this compose file and a FastAPI app."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "docker-compose.yml").write_text(textwrap.dedent(compose).lstrip("\n"))
+    (repo / "app.py").write_text(
+        'from fastapi import FastAPI\napp = FastAPI()\n@app.get("/healthz")\ndef h():\n    pass\n'
+    )
+    options = ExtractOptions(llm="none", index=False, out_dir=tmp_path / "out", prose=False)
+    return extract(repo, options).document
+
+
+def by_id(doc: FactsDocument) -> dict[str, Any]:
+    return {f.id: f for f in doc.facts}
+
+
+def test_a_port_with_a_default_runs_with_it_and_names_its_variable(tmp_path: Path) -> None:
+    doc = run_pipeline(
+        tmp_path,
+        """
+        services:
+          web:
+            image: nginx
+            ports:
+              - "${WEB_PORT:-8025}:8025"
+            expose:
+              - "${INNER}"
+            command: ["app", "--port", "${PORT:-8080}"]
+        """,
+    )
+    facts = by_id(doc)
+    port = facts["resource_requirement:web:port:8025:8025"]
+    assert "WEB_PORT" in port.summary
+    variable = facts["config_parameter:web:WEB_PORT"]
+    assert (variable.default, variable.citations[0].start_line) == ("8025", 5)
+    # Without a default the text stays as written: never a number read out of it.
+    assert "resource_requirement:web:port:${INNER}" in facts
+    assert facts["config_parameter:web:INNER"].default is None
+    assert facts["config_parameter:web:--port"].default == "8080"
+    assert facts["config_parameter:web:PORT"].default == "8080"
+
+
+@pytest.mark.parametrize(
+    "port",
+    [
+        # getsentry/self-hosted docker-compose.yml (nginx): `- "$SENTRY_BIND:80/tcp"`
+        '"$SENTRY_BIND:80/tcp"',
+        '"${SMTP_PORT}:25"',
+        '"${API_PORT:?set API_PORT}:9000"',
+        '"²:80"',
+        '"8080:²"',
+    ],
+)
+def test_a_published_port_without_a_number_never_crashes_the_run(tmp_path: Path, port: str) -> None:
+    doc = run_pipeline(
+        tmp_path, f"services:\n  web:\n    image: nginx\n    ports:\n      - {port}\n"
+    )
+    ports = [f for f in doc.facts if isinstance(f, ResourceRequirement) and f.resource == "port"]
+    assert len(ports) == 1
+
+
+def test_a_port_setting_with_a_non_ascii_digit_never_crashes_the_run(tmp_path: Path) -> None:
+    doc = run_pipeline(
+        tmp_path, 'services:\n  web:\n    image: nginx\n    environment:\n      PORT: "²"\n'
+    )
+    assert "config_parameter:web:PORT" in by_id(doc)
+
+
+def test_anchors_and_merge_keys_are_read_as_compose_reads_them() -> None:
+    # Adapted from getsentry/self-hosted docker-compose.yml: x- anchors merged into services,
+    # healthcheck timings and retries read from the environment ($HEALTHCHECK_RETRIES).
+    result = run(
+        """
+        x-restart-policy: &restart_policy
+          restart: unless-stopped
+        x-healthcheck-defaults: &healthcheck_defaults
+          interval: "$HEALTHCHECK_INTERVAL"
+          timeout: "${HEALTHCHECK_TIMEOUT:-1m30s}"
+          retries: $HEALTHCHECK_RETRIES
+        x-depends_on-healthy: &depends_on-healthy
+          condition: service_healthy
+        services:
+          redis:
+            <<: *restart_policy
+            image: redis
+          memcached:
+            <<: [*restart_policy]
+            image: "memcached:1.6-alpine"
+            command: ["-I", "${SENTRY_MAX_EXTERNAL_SOURCEMAP_SIZE:-1M}"]
+            depends_on:
+              redis:
+                <<: *depends_on-healthy
+            healthcheck:
+              <<: *healthcheck_defaults
+              test: echo stats | nc 127.0.0.1 11211
+        """
+    )
+    got = facts(result)
+    assert result.warnings == []
+    dep = got["dependency:memcached:redis"]
+    assert isinstance(dep, Dependency) and dep.condition == "service_healthy"
+    check = got["health_check:memcached:compose-healthcheck:echo stats | nc 127.0.0.1 11211"]
+    assert isinstance(check, HealthCheck)
+    assert (check.interval_s, check.timeout_s, check.failure_threshold) == (None, 90, None)
+    for name in ("HEALTHCHECK_INTERVAL", "HEALTHCHECK_TIMEOUT", "HEALTHCHECK_RETRIES"):
+        assert f"config_parameter:memcached:{name}" in got, name
+    flag = got["config_parameter:memcached:-I"]
+    assert isinstance(flag, ConfigParameter) and flag.default == "1M"
+
+
+def test_a_merge_of_a_scalar_is_a_warning_with_its_line() -> None:
+    result = run(
+        """
+        x-name: &name just-a-string
+        services:
+          web:
+            <<: *name
+            image: nginx
+        """
+    )
+    [warning] = result.warnings
+    assert (warning.path, warning.source) == ("docker-compose.yml", "compose")
+    assert warning.line in (1, 4) and "merging" in warning.message
+
+
+def test_an_integer_too_long_for_int_is_kept_as_text() -> None:
+    result = run(
+        "services:\n  web:\n    image: x\n    healthcheck:\n      test: [CMD, 'true']\n"
+        f"      retries: {'9' * 5000}\n"
+    )
+    assert any(w.line == 6 and "retries" in w.message for w in result.warnings)

@@ -233,3 +233,29 @@ def test_empty_and_odd_input_never_raises() -> None:
     for text in ("", "\n", "#\n#\n", "=\n", "\x00\x00", "export\n", "A='\n", "'\n"):
         result = analyze(text)
         assert all(f.name != "export" for f in result.facts if isinstance(f, ConfigParameter))
+
+
+@pytest.mark.parametrize(
+    "name", [".env.defaults", "env.template", ".env-example", "app.env.sample", ".env.tpl"]
+)
+def test_accepts_more_template_spellings(name: str) -> None:
+    assert DotenvAnalyzer().accepts(SourceFile(f"x/{name}", "A=1\n"))
+
+
+def test_empty_value_is_required_without_default() -> None:
+    facts = by_name('NEEDED=\nSET=1\nEMPTY_QUOTED=""\nBARE\n')
+    assert facts["NEEDED"].required and facts["NEEDED"].default is None
+    assert "required" in facts["NEEDED"].summary
+    assert not facts["SET"].required
+    assert not facts["EMPTY_QUOTED"].required  # an explicit empty string is a value
+    assert facts["BARE"].required
+
+
+def test_interpolation_reads_other_variables() -> None:
+    text = "DB_HOST=db\nDATABASE_URL=postgres://${DB_HOST}:${DB_PORT:-5432}/app\nX=${UNSET}\n"
+    facts = by_name(text)
+    assert facts["DB_PORT"].default == "5432" and not facts["DB_PORT"].required
+    assert lines(facts["DB_PORT"]) == [(2, 2)]
+    assert facts["UNSET"].required and facts["UNSET"].default is None
+    assert facts["DB_HOST"].default == "db"  # defined in the file: not duplicated
+    assert sorted(facts) == ["DATABASE_URL", "DB_HOST", "DB_PORT", "UNSET", "X"]

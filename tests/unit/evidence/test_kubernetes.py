@@ -806,7 +806,10 @@ def test_malformed_documents_warn_with_lines() -> None:
         (48, "Deployment template is not a mapping; skipped"),
     ]
     assert all(w.source == "kubernetes" for w in result.warnings)
-    assert result.facts == []
+    # The one well-formed number among them: the patch Deployment's spec.replicas.
+    assert [(f.id, getattr(f, "default", None)) for f in result.facts] == [
+        ("config_parameter:patch:replicas", "3")
+    ]
 
 
 def test_broken_yaml_keeps_earlier_documents() -> None:
@@ -1058,3 +1061,32 @@ def test_security_context_user_and_privileged_are_permissions() -> None:
     assert lines(user) == [(9, 9)]
     assert lines(found["resource_requirement:node-agent:permission:privileged"]) == [(15, 15)]
     assert "resource_requirement:node-agent:permission:user:1000" in found
+
+
+def test_an_envsubst_container_port_runs_with_its_default_and_names_its_variable() -> None:
+    result = run(
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            spec:
+              containers:
+                - name: web
+                  image: x
+                  ports:
+                    - containerPort: ${PORT:-8080}
+                    - containerPort: "${METRICS_PORT}"
+        """
+    )
+    got = facts(result)
+    assert result.warnings == []
+    assert "variable PORT" in got["resource_requirement:web:port:8080"].summary
+    assert "resource_requirement:web:port:${METRICS_PORT}" in got  # kept as written
+    port = got["config_parameter:web:PORT"]
+    assert isinstance(port, ConfigParameter) and port.default == "8080"
+    assert port.citations[0].start_line == 12
+    metrics = got["config_parameter:web:METRICS_PORT"]
+    assert isinstance(metrics, ConfigParameter) and metrics.default is None

@@ -689,6 +689,57 @@ def test_other_paths_are_not_health(path: str) -> None:
     assert run(f'@app.get("{path}")\ndef view():\n    pass\n').facts == []
 
 
+# Adapted from healthchecks/healthchecks hc/api/urls.py: the product's ping API (one check per
+# uuid or slug) and a /status list, none of which is the service's own health endpoint.
+HC_URLS = """\
+from django.urls import include, path, re_path
+
+from hc.api import views
+
+urlpatterns = [
+    path("ping/<uuid:code>", views.ping),
+    path("ping/<uuid:code>/", include(uuid_urls)),
+    path("ping/<slug:ping_key>/<slug:slug>", views.ping_by_slug),
+    re_path(r"^ping/(?P<code>[0-9a-f-]+)/fail/?$", views.ping),
+    path("api/v1/checks/<uuid:code>/pings/", views.pings),
+    path("healthz/", views.health),
+]
+"""
+
+
+def test_routes_with_path_parameters_are_never_health_checks() -> None:
+    found = health(run(HC_URLS, path="hc/api/urls.py"))
+    assert set(found) == {"/healthz/"}  # the real health route stays
+    assert not any("<" in target or "(" in target for target in found)
+
+
+@pytest.mark.parametrize(
+    "decorated",
+    [
+        '@app.get("/ping/{check_id}")\ndef ping(check_id):\n    pass\n',  # FastAPI
+        '@bp.route("/health/<int:node>")\ndef health(node):\n    pass\n',  # Flask
+        '@app.get("/status/{name}")\ndef health_check(name):\n    pass\n',  # by handler name
+        '@app.route("/ready/:id")\ndef ready(id):\n    pass\n',
+    ],
+)
+def test_a_health_word_with_a_path_parameter_is_not_a_health_route(decorated: str) -> None:
+    assert health(run(decorated)) == {}
+
+
+def test_tornado_regex_group_route_is_not_health_but_plain_ping_is() -> None:
+    found = health(
+        run(
+            """\
+            app = tornado.web.Application([
+                (r"/ping/([^/]+)", PingHandler),
+                (r"/ping", PingHandler),
+            ])
+            """
+        )
+    )
+    assert set(found) == {"/ping"}
+
+
 # --- project helpers that wrap os.getenv (real settings modules do this) -----------------
 
 

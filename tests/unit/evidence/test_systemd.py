@@ -75,7 +75,15 @@ def test_registered_and_accepts() -> None:
     assert not analyzer.accepts(SourceFile("t/acme.service.j2", "{{ content }}\n"))
     assert not analyzer.accepts(SourceFile("src/app/user.service.ts", "export class X {}"))
     assert not analyzer.accepts(SourceFile("etc/app.conf", "[Service]\nUser=x\n"))
-    assert not analyzer.accepts(SourceFile("a/acme.timer", "[Timer]\nOnCalendar=daily\n"))
+    # A timer's schedule is a setting of the unit it starts.
+    timer = SourceFile("a/acme.timer", "[Timer]\nOnCalendar=daily\nUnit=acme-job.service\n")
+    assert analyzer.accepts(timer)
+    [schedule] = analyzer.analyze(timer).facts
+    assert (schedule.id, getattr(schedule, "default", None)) == (
+        "config_parameter:acme-job:OnCalendar",
+        "daily",
+    )
+    assert not analyzer.accepts(SourceFile("a/acme.timer", "OnCalendar=daily\n"))
 
 
 def test_unit_names() -> None:
@@ -238,8 +246,11 @@ def test_environment() -> None:
     assert "hunter2" not in password.summary
     assert lines(password) == [(26, 26)]
     assert (debug.default, debug.value_type) == ("false", "bool")
-    # ExecStart flags are not parameters; EnvironmentFile= gives nothing.
-    assert not any(getattr(f, "name", "").startswith("--") for f in facts.values())
+    # ExecStart flags are the unit's values of the program's flags; EnvironmentFile= gives none.
+    flags = {f.name: f.default for f in facts.values() if isinstance(f, ConfigParameter)}
+    assert (flags["--port"], flags["--workers"]) == ("8080", "4")
+    assert lines(facts["config_parameter:acme-agent:--port"]) == [(15, 15)]
+    assert "-m" not in flags  # the interpreter's own option is not the program's
     assert not any("EnvironmentFile" in f.id for f in facts.values())
 
 

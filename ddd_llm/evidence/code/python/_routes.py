@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from ddd_llm.evidence.base import is_health_path
 from ddd_llm.evidence.code.python._common import (
@@ -18,6 +19,29 @@ from ddd_llm.evidence.code.python._common import (
     _str,
 )
 from ddd_llm.models import HealthCheck
+
+_PATH_PARAMETER = re.compile(
+    r"<[^<>/]+>"  # Flask, Django, Sanic: `<code>`, `<uuid:code>`
+    r"|\{[^{}/]+\}"  # FastAPI, Starlette, aiohttp: `{code}`
+    r"|(?:^|/):[A-Za-z_]"  # `:code` (Bottle-style and framework-agnostic spellings)
+    r"|\((?!\?:)[^)]*\)"  # a regex capture group: `(?P<code>…)`, Tornado's `([^/]+)`
+    r"|\[[^\]]*\][*+]"  # a regex character class that matches a segment: `[0-9a-f-]+`
+)
+"""A route segment filled per request: such a route serves one object of the product (a check,
+a user), so it is never the service's health endpoint, whatever its words say."""
+
+
+def has_path_parameters(path: str) -> bool:
+    """`/ping/<uuid:code>`, `/items/{id}`, `^ping/(?P<code>[^/]+)/$` → True; `/healthz` → False."""
+    return bool(_PATH_PARAMETER.search(path))
+
+
+def is_health_route(path: str, handler: str | None = None) -> bool:
+    """A health, readiness, liveness or status endpoint by its path (or, for a decorated
+    function, its name) — and never a route with path parameters."""
+    if has_path_parameters(path):
+        return False
+    return is_health_path(path) or bool(handler and _HEALTH_HANDLER.match(handler.lower()))
 
 
 class RouteReader(ReaderBase):
@@ -54,7 +78,7 @@ class RouteReader(ReaderBase):
                 if not path.startswith("/") and not (path == "" and prefix):
                     continue
                 full = (prefix + path) or "/"
-                if not (is_health_path(full) or _HEALTH_HANDLER.match(owner.name.lower())):
+                if not is_health_route(full, owner.name):
                     continue
                 verb = "GET" if method in ("route", "api_route", "get") else method.upper()
                 self._health(full, decorator.lineno, owner.lineno, f"{verb} {full} ({owner.name})")
@@ -96,7 +120,7 @@ class RouteReader(ReaderBase):
             view = self.segment(handler) if handler is not None else None
         else:
             return
-        if not is_health_path(target):
+        if not is_health_route(target):
             return
         where = f" ({_one_line(view, 40)})" if view else ""
         self._health(target, call.lineno, call.end_lineno or call.lineno, f"GET {target}{where}")
@@ -110,7 +134,7 @@ class RouteReader(ReaderBase):
             if not isinstance(item, ast.Tuple) or len(item.elts) < 2:
                 continue
             path = _str(item.elts[0])
-            if path is None or not is_health_path(path):
+            if path is None or not is_health_route(path):
                 continue
             target = _django_target(path, regex=True)
             view = self.segment(item.elts[1]) or ""

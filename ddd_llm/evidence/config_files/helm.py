@@ -1,0 +1,294 @@
+"""Helm charts: `values.yaml` keys are the chart's settings (`--set a.b=…`), with their
+defaults and the comment above (or a bitnami `## @param a.b …` line) as description; probes
+and `resources:` written in values or templates; `Chart.yaml` dependencies.
+
+Analyzers see one file at a time, so every values key counts (a chart's values file is its
+operator interface), not only the keys a template references. Templates are Go templates,
+not YAML: they are read as text with `{{ … }}` actions blanked out, never parsed.
+`values-<env>.yaml` overrides are per-environment facts of the same parameters (`a.b@prod`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from ddd_llm.evidence.base import (
+    AnalyzerResult,
+    SourceFile,
+    register,
+    scalar_text,
+    yaml_docs_or_warn,
+)
+from ddd_llm.evidence.config_files._common import (
+    TEST_DIRS,
+    Setting,
+    allowed_values,
+    comment_above,
+    health_fact,
+    parameters,
+    port_fact,
+    unique,
+)
+from ddd_llm.evidence.yamlpos import YamlList, YamlMap
+from ddd_llm.models import Dependency, FactBase, Mechanism, ResourceRequirement
+
+_VALUES = re.compile(r"^values(?:[.-]([\w.-]+?))?\.ya?ml$", re.IGNORECASE)
+_PARAM = re.compile(r"^\s*##?\s*@param\s+(\S+)\s+(?:\[[^\]]*\]\s*)*(.*)$")
+_ACTION = re.compile(r"\{\{-?.*?-?\}\}", re.DOTALL)
+_PROBES: dict[str, Mechanism] = {
+    "livenessProbe": "k8s-liveness",
+    "readinessProbe": "k8s-readiness",
+    "startupProbe": "k8s-startup",
+}
+_CI_DIRS = re.compile(r"(^|/)(ci|tests?|examples?)/")
+
+
+def neutralise(text: str) -> str:
+    """Template actions blanked with spaces (newlines kept, so lines stay where they were)."""
+    return _ACTION.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
+class HelmAnalyzer:
+    """values*.yaml, Chart.yaml / requirements.yaml and templates/*.yaml of a Helm chart."""
+
+    name = "helm"
+
+    def accepts(self, source: SourceFile) -> bool:
+        if TEST_DIRS.search(source.path) or _CI_DIRS.search(source.path):
+            return False
+        if source.name in ("Chart.yaml", "requirements.yaml"):
+            return True
+        if _VALUES.match(source.name):
+            return True
+        return (
+            "templates" in source.parts[:-1]
+            and source.suffix in (".yaml", ".yml", ".tpl")
+            and "{{" in source.text
+            and not source.name.startswith("_")
+        )
+
+    def analyze(self, source: SourceFile) -> AnalyzerResult:
+        result = AnalyzerResult()
+        if source.name in ("Chart.yaml", "requirements.yaml"):
+            result.facts.extend(self._dependencies(source, result))
+        elif _VALUES.match(source.name) and "templates" not in source.parts[:-1]:
+            result.facts.extend(unique(self._values(source, result)))
+        else:
+            result.facts.extend(unique(self._template(source)))
+        return result
+
+    # --- Chart.yaml ---------------------------------------------------------------
+
+    def _dependencies(self, source: SourceFile, result: AnalyzerResult) -> list[FactBase]:
+        facts: list[FactBase] = []
+        for doc in yaml_docs_or_warn(source, result, self.name):
+            deps = doc.data.get("dependencies") if isinstance(doc.data, YamlMap) else None
+            if not isinstance(deps, YamlList):
+                continue
+            for index, dep in enumerate(deps):
+                if not isinstance(dep, YamlMap) or not isinstance(dep.get("name"), str):
+                    continue
+                name = dep["name"]
+                tags = dep.get("tags") if isinstance(dep.get("tags"), list) else []
+                if name == "common" or any("common" in str(t) for t in tags or []):
+                    continue  # a library chart of template helpers, not a running service
+                condition = dep.get("condition")
+                span = deps.line_of(index)
+                switch = f" (enabled by {condition})" if isinstance(condition, str) else ""
+                facts.append(
+                    Dependency(
+                        summary=f"chart depends on the {name} chart{switch}",
+                        citations=[source.cite(span.start, span.end)],
+                        target=str(dep.get("alias") or name),
+                        dependency_type="optional" if condition or tags else "runtime",
+                    )
+                )
+        return facts
+
+    # --- values.yaml ----------------------------------------------------------------
+
+    def _values(self, source: SourceFile, result: AnalyzerResult) -> list[FactBase]:
+        match = _VALUES.match(source.name)
+        profile = match.group(1) if match else None
+        annotations = _param_annotations(source.lines)
+        facts: list[FactBase] = []
+        for doc in yaml_docs_or_warn(source, result, self.name):
+            if not isinstance(doc.data, YamlMap):
+                continue
+            for name, value, start, end in _leaves(doc.data, ""):
+                description = annotations.get(name) or _plain_comment(source.lines, start - 1)
+                setting = Setting(
+                    name=name,
+                    value=value,
+                    start=start,
+                    end=end,
+                    description=description,
+                    profile=profile,
+                    allowed=allowed_values(description, value),
+                )
+                facts.extend(parameters(source, setting, "Helm value"))
+            facts.extend(_probes_and_resources(source, doc.data, ""))
+        return facts
+
+    # --- templates ------------------------------------------------------------------
+
+    def _template(self, source: SourceFile) -> list[FactBase]:
+        lines = neutralise(source.text).split("\n")
+        facts: list[FactBase] = []
+        for index, line in enumerate(lines):
+            key = re.match(r"^(\s*)(?:-\s+)?(livenessProbe|readinessProbe|startupProbe):\s*$", line)
+            if key is not None:
+                facts.extend(self._template_probe(source, lines, index, key.group(2)))
+            port = re.match(r"^\s*(?:-\s+)?containerPort:\s*[\"']?(\d{1,5})[\"']?\s*$", line)
+            if port is not None and 0 < int(port.group(1)) < 65536:
+                facts.append(
+                    port_fact(source, int(port.group(1)), index + 1, index + 1, "containerPort")
+                )
+        return facts
+
+    def _template_probe(
+        self, source: SourceFile, lines: list[str], index: int, probe: str
+    ) -> list[FactBase]:
+        indent = len(lines[index]) - len(lines[index].lstrip(" -"))
+        path: str | None = None
+        port: int | None = None
+        end = index
+        for at in range(index + 1, len(lines)):
+            text = lines[at]
+            if not text.strip():
+                continue
+            if len(text) - len(text.lstrip(" -")) <= indent:
+                break
+            end = at
+            found = re.match(r"^\s*path:\s*[\"']?(/[^\s\"']*)", text)
+            if found:
+                path = found.group(1)
+            number = re.match(r"^\s*port:\s*[\"']?(\d{1,5})[\"']?\s*$", text)
+            if number:
+                port = int(number.group(1))
+        if path is None:
+            return []
+        return [
+            health_fact(
+                source,
+                path,
+                index + 1,
+                end + 1,
+                f"template {probe}",
+                port=port,
+                mechanism=_PROBES[probe],
+            )
+        ]
+
+
+def _param_annotations(lines: list[str]) -> dict[str, str]:
+    """bitnami's readme-generator comments: `## @param image.tag Image tag (immutable tags …)`."""
+    out: dict[str, str] = {}
+    for line in lines:
+        match = _PARAM.match(line)
+        if match:
+            out.setdefault(match.group(1), match.group(2).strip())
+    return out
+
+
+def _plain_comment(lines: list[str], index: int) -> str:
+    text = comment_above(lines, index)
+    return "" if "@param" in text or "@section" in text else text
+
+
+def _leaves(node: YamlMap, prefix: str) -> Iterator[tuple[str, str | None, int, int]]:
+    """(name as `--set` writes it, default, lines) for every leaf; an empty map or list is a
+    setting too (`podAnnotations: {}` is filled by the operator)."""
+    for key, value in node.items():
+        span = node.line_of(key)
+        name = f"{prefix}{key}"
+        if isinstance(value, YamlMap) and value:
+            yield from _leaves(value, f"{name}.")
+        elif isinstance(value, YamlList) and value:
+            if all(not isinstance(v, (dict, list)) for v in value):
+                yield name, ",".join(scalar_text(v) or "" for v in value), span.start, span.end
+            else:
+                # `ingress.hosts: [{host, paths}]` is one setting, as chart docs list it.
+                yield name, None, span.start, span.end
+        elif isinstance(value, (dict, list)):
+            yield name, None, span.start, span.end
+        else:
+            yield name, scalar_text(value), span.start, span.end
+
+
+def _probes_and_resources(source: SourceFile, node: Any, prefix: str) -> Iterator[FactBase]:
+    if not isinstance(node, YamlMap):
+        return
+    for key, value in node.items():
+        name = f"{prefix}{key}"
+        span = node.line_of(key)
+        if key in _PROBES and isinstance(value, YamlMap):
+            probe = _probe(source, str(key), name, value, span.start, span.end)
+            if probe is not None:
+                yield probe
+        elif key == "resources" and isinstance(value, YamlMap):
+            yield from _resources(source, name, value, span.start, span.end)
+        elif isinstance(value, YamlMap):
+            yield from _probes_and_resources(source, value, f"{name}.")
+
+
+def _probe(
+    source: SourceFile, key: str, name: str, probe: YamlMap, start: int, end: int
+) -> FactBase | None:
+    get = probe.get("httpGet")
+    if not isinstance(get, YamlMap) or not isinstance(get.get("path"), str):
+        return None
+    if probe.get("enabled") is False:
+        return None
+    port = get.get("port")
+    fact = health_fact(
+        source,
+        get["path"],
+        start,
+        end,
+        f"values {name}",
+        port=port if isinstance(port, int) else None,
+        mechanism=_PROBES[key],
+    )
+    numbers = {
+        "interval_s": probe.get("periodSeconds"),
+        "timeout_s": probe.get("timeoutSeconds"),
+        "failure_threshold": probe.get("failureThreshold"),
+    }
+    update = {k: v for k, v in numbers.items() if isinstance(v, (int, float))}
+    return fact.model_copy(update=update) if update else fact
+
+
+def _resources(
+    source: SourceFile, name: str, node: YamlMap, start: int, end: int
+) -> Iterator[FactBase]:
+    """`resources.limits.memory: 256Mi` (and requests, cpu) as resource requirements."""
+    kinds: tuple[Literal["cpu"], Literal["memory"]] = ("cpu", "memory")
+    for kind in kinds:
+        request = _amount(node.get("requests"), kind)
+        limit = _amount(node.get("limits"), kind)
+        if request is None and limit is None:
+            continue
+        written = ", ".join(
+            f"{label} {amount}"
+            for label, amount in (("request", request), ("limit", limit))
+            if amount
+        )
+        yield ResourceRequirement(
+            summary=f"{kind} {written} (Helm value {name}.* in {source.name})",
+            citations=[source.cite(start, end)],
+            resource=kind,
+            request=request,
+            limit=limit,
+        )
+
+
+def _amount(node: Any, kind: str) -> str | None:
+    if isinstance(node, dict):
+        return scalar_text(node.get(kind)) or None
+    return None
+
+
+register(HelmAnalyzer())

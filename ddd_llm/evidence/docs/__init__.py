@@ -1,0 +1,1 @@
+"""Static evidence from documentation: procedures and documented ranges, read without a model."""

@@ -1,0 +1,6 @@
+﻿namespace Microsoft.eShopWeb;
+
+public class CatalogSettings
+{
+    public string? CatalogBaseUrl { get; set; }
+}
