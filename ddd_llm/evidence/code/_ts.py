@@ -99,10 +99,18 @@ def parse(name: str, text: str) -> ts.Tree:
     return ts.Parser(language(name)).parse(text.encode("utf-8", "surrogatepass"))
 
 
+SHARED_QUERIES: dict[str, str] = {"typescript": "javascript", "tsx": "javascript", "cpp": "c"}
+"""Grammars that extend another one: without a file of their own, they use its rules
+(compiled against their own grammar, whose node names are a superset)."""
+
+
 @cache
 def query(name: str, family: str) -> ts.Query | None:
-    """The query file `<name>-<family>.scm`, compiled once; None when there is none."""
+    """The query file `<name>-<family>.scm` (else the shared one of the language it
+    extends), compiled once; None when there is none."""
     path = QUERIES / f"{name}-{family}.scm"
+    if not path.is_file() and name in SHARED_QUERIES:
+        path = QUERIES / f"{SHARED_QUERIES[name]}-{family}.scm"
     if not path.is_file():
         return None
     return ts.Query(language(name), path.read_text(encoding="utf-8"))

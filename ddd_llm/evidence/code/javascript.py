@@ -1,7 +1,8 @@
 """JavaScript/TypeScript analyzer: env reads, env schemas, options, health routes, listen ports.
 
-The rules are the query files `queries/{javascript,typescript,tsx}-*.scm` (env, schema, flags,
-health, ports); `_js_env.py` turns the configuration captures into parameters.
+The rules are the query files `queries/javascript-*.scm` (env, schema, flags, health, ports;
+TypeScript and TSX use them too, see `_ts.SHARED_QUERIES`); `_js_env.py` turns the
+configuration captures into parameters.
 """
 
 from __future__ import annotations
