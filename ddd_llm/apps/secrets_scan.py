@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ddd_llm.models import Skipped
+from ddd_llm.scan.redact import in_tests
 from ddd_llm.scan.scanner import MAX_FILE_BYTES, Redaction, scan
 
 LIVE_SECRETS_REASON = "may hold live secrets"
 """The scan's skip reason for `.env`, private-key files and the like (never read)."""
-
-
-TEST_PATH = re.compile(
-    r"(?i)(^|/)(tests?|__tests__|specs?|testdata|test_data|fixtures?|e2e|testing)/"
-    r"|(^|/)(test_[^/]*|[^/]*_test\.[a-z]+|[^/]*\.(spec|test)\.[a-z]+|[^/]*tests?\.(cs|java|kt))$"
-)
-"""Test code and fixtures: scanned with the same rules, their findings reported apart (a
-password in a test is usually a placeholder, and a reviewer looks at them differently)."""
-
-
-def in_tests(path: str) -> bool:
-    return bool(TEST_PATH.search(path))
 
 
 @dataclass(frozen=True)

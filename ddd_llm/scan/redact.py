@@ -722,16 +722,20 @@ def _example_token(value: str, path: str) -> bool:
     URL/path carrying an id (`SITE_ROOT/api/v3/checks/<uuid>`)."""
     if _HASH_VALUE.match(value) or ("/" in value and _UUID_INSIDE.search(value)):
         return True
-    loose = _is_doc(path) or _in_tests(path)
+    loose = _is_doc(path) or in_tests(path)
     return loose and bool(_HEX_HASH.match(value) or _UUID.match(value))
 
 
-def _in_tests(path: str) -> bool:
-    return bool(
-        re.search(
-            r"(?i)(^|/)(tests?|__tests__|specs?|testdata|fixtures?)/|(^|/)test_|_test\.", path
-        )
-    )
+TEST_PATH = re.compile(
+    r"(?i)(^|/)(tests?|__tests__|specs?|testdata|test_data|fixtures?|e2e|testing)/"
+    r"|(^|/)(test_[^/]*|[^/]*_test\.[a-z]+|[^/]*\.(spec|test)\.[a-z]+|[^/]*tests?\.(cs|java|kt))$"
+)
+"""Test code and fixtures: scanned with the same rules; their example ids and hashes are not
+secrets, and scan-secrets reports their findings apart."""
+
+
+def in_tests(path: str) -> bool:
+    return bool(TEST_PATH.search(path))
 
 
 def _entropy(text: str, path: str) -> Iterator[Span]:

@@ -19,12 +19,16 @@ from ddd_llm.evidence.code._dotnet_syntax import (
 )
 from ddd_llm.evidence.code._jvm_around import (
     assigned_name,
-    calls_to,
-    enclosing_function,
     later_uses,
-    parameter_names,
 )
-from ddd_llm.evidence.code._jvm_facts import Collector, CrossFile, Param, one_line, scalar_type
+from ddd_llm.evidence.code._jvm_facts import (
+    Collector,
+    CrossFile,
+    Param,
+    one_line,
+    reads_through_helper,
+    scalar_type,
+)
 from ddd_llm.models import ValueType
 
 LANG = "c_sharp"
@@ -194,38 +198,16 @@ class DotnetReader:
     def _through_helper(self, read: ts.Node, name_node: ts.Node, what: str) -> bool:
         """`static string Env(string name, string fallback) =>
         Environment.GetEnvironmentVariable(name) ?? fallback;` called as `Env("PORT", "80")`."""
-        function = enclosing_function(read)
-        if function is None or name_node.type != "identifier":
-            return False
-        params = parameter_names(function)
-        if _ts.text(name_node) not in params:
-            return False
-        index = params.index(_ts.text(name_node))
-        found = self._around(read)
-        fallback = _ts.text(found.default) if found.default is not None else ""
-        default_index = params.index(fallback) if fallback in params else None
-        helper = _ts.text(function.child_by_field_name("name"))
-        hits = 0
-        for call, args in calls_to(self.root, helper):
-            key = self.cs.string(args[index]) if index < len(args) else None
-            if not key or function.start_byte <= call.start_byte < function.end_byte:
-                continue
-            default = found.default if default_index is None else None
-            if default_index is not None and default_index < len(args):
-                default = args[default_index]
-            self.out.add(
-                Param(
-                    name=key,
-                    what=what,
-                    start=_ts.line(call),
-                    end=_ts.end_line(call),
-                    value_type=found.value_type or self._around(call).value_type,
-                    default=self.cs.literal(default),
-                    required=found.required,
-                )
-            )
-            hits += 1
-        return hits > 0
+        return reads_through_helper(
+            self.root,
+            read,
+            name_node,
+            what,
+            syntax=self.cs,
+            around=self._around,
+            out=self.out,
+            name_types=("identifier",),
+        )
 
     def _type(self, type_text: str) -> ValueType | None:
         bare = type_text.rstrip("?").strip()

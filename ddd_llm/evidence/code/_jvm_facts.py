@@ -4,12 +4,19 @@ that merges what a file says about the same name and turns it into facts."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import tree_sitter as ts
 
 from ddd_llm.evidence.base import AnalyzerResult, SourceFile, infer_value_type, looks_secret
 from ddd_llm.evidence.code import _ts
+from ddd_llm.evidence.code._jvm_around import (
+    calls_to,
+    enclosing_function,
+    parameter_names,
+)
 from ddd_llm.evidence.code.python.python_code import documented_range
 from ddd_llm.models import (
     Citation,
@@ -323,3 +330,70 @@ class Collector:
         unique = {(c.start_line, c.end_line, c.reason): c for c in self.result.candidates}
         self.result.candidates = [unique[key] for key in sorted(unique)]
         return self.result
+
+
+class _Found(Protocol):
+    """What a language's `around(read)` found: the fallback node, the type, required."""
+
+    @property
+    def default(self) -> ts.Node | None: ...
+
+    @property
+    def value_type(self) -> ValueType | None: ...
+
+    @property
+    def required(self) -> bool: ...
+
+
+class _Syntax(Protocol):
+    def string(self, node: ts.Node | None, depth: int = 0) -> str | None: ...
+
+    def literal(self, node: ts.Node | None) -> str | None: ...
+
+
+def reads_through_helper(
+    root: ts.Node,
+    read: ts.Node,
+    name_node: ts.Node,
+    what: str,
+    *,
+    syntax: _Syntax,
+    around: Callable[[ts.Node], _Found],
+    out: Collector,
+    name_types: tuple[str, ...] = ("identifier",),
+) -> bool:
+    """A read inside a helper whose name is a parameter (`env(key, fallback)` reading
+    `getenv(key)`): each call of the helper in the file with a literal name is a read of that
+    name, its default the argument in the fallback's position. False when no call names one."""
+    function = enclosing_function(read)
+    if function is None or name_node.type not in name_types:
+        return False
+    params = parameter_names(function)
+    if _ts.text(name_node) not in params:
+        return False
+    index = params.index(_ts.text(name_node))
+    found = around(read)
+    fallback = _ts.text(found.default) if found.default is not None else ""
+    default_index = params.index(fallback) if fallback in params else None
+    helper = _ts.text(function.child_by_field_name("name"))
+    hits = 0
+    for call, args in calls_to(root, helper):
+        key = syntax.string(args[index]) if index < len(args) else None
+        if not key or function.start_byte <= call.start_byte < function.end_byte:
+            continue
+        default = found.default if default_index is None else None
+        if default_index is not None and default_index < len(args):
+            default = args[default_index]
+        out.add(
+            Param(
+                name=key,
+                what=what,
+                start=_ts.line(call),
+                end=_ts.end_line(call),
+                value_type=found.value_type or around(call).value_type,
+                default=syntax.literal(default),
+                required=found.required,
+            )
+        )
+        hits += 1
+    return hits > 0

@@ -14,12 +14,16 @@ from ddd_llm.evidence.code._jvm_around import (
     Around,
     around,
     assigned_name,
-    calls_to,
-    enclosing_function,
     later_uses,
-    parameter_names,
 )
-from ddd_llm.evidence.code._jvm_facts import Collector, CrossFile, Param, one_line, scalar_type
+from ddd_llm.evidence.code._jvm_facts import (
+    Collector,
+    CrossFile,
+    Param,
+    one_line,
+    reads_through_helper,
+    scalar_type,
+)
 from ddd_llm.evidence.code._jvm_syntax import Args, Decl, KotlinSyntax, Syntax
 from ddd_llm.models import Number, ValueType
 
@@ -261,38 +265,16 @@ class JvmReader:
         """`static String env(String key, String fallback) { return Optional.ofNullable(
         System.getenv(key)).orElse(fallback); }`: each call `env("PORT", "8080")` in the
         file is a read of PORT with default 8080. False when no call names a literal."""
-        function = enclosing_function(read)
-        if function is None or name_node.type not in ("identifier", "simple_identifier"):
-            return False
-        params = parameter_names(function)
-        if _ts.text(name_node) not in params:
-            return False
-        index = params.index(_ts.text(name_node))
-        found = self._around(read)
-        fallback = _ts.text(found.default) if found.default is not None else ""
-        default_index = params.index(fallback) if fallback in params else None
-        helper = _ts.text(function.child_by_field_name("name"))
-        hits = 0
-        for call, args in calls_to(self.root, helper):
-            key = self.syntax.string(args[index]) if index < len(args) else None
-            if not key or (function.start_byte <= call.start_byte < function.end_byte):
-                continue
-            default = found.default if default_index is None else None
-            if default_index is not None and default_index < len(args):
-                default = args[default_index]
-            self.out.add(
-                Param(
-                    name=key,
-                    what=what,
-                    start=_ts.line(call),
-                    end=_ts.end_line(call),
-                    value_type=found.value_type or self._around(call).value_type,
-                    default=self.syntax.literal(default),
-                    required=found.required,
-                )
-            )
-            hits += 1
-        return hits > 0
+        return reads_through_helper(
+            self.root,
+            read,
+            name_node,
+            what,
+            syntax=self.syntax,
+            around=self._around,
+            out=self.out,
+            name_types=("identifier", "simple_identifier"),
+        )
 
     # --- annotations -----------------------------------------------------------------
 
