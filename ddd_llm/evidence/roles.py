@@ -26,6 +26,7 @@ from pathlib import PurePosixPath
 
 from ddd_llm.evidence.yamlpos import YamlList, YamlMap, YamlParseError, load_documents
 from ddd_llm.models import Citation, Service, ServiceRole
+from ddd_llm.scan.text import split_lines
 
 _TEST_WORDS = frozenset({"test", "tests", "testing", "e2e", "ci", "integration", "sut"})
 _DEV_WORDS = frozenset({"override", "dev", "devel", "develop", "development", "devcontainer"})
@@ -99,7 +100,7 @@ def ci_runs(texts: Mapping[str, str]) -> dict[str, str]:
     for path, text in texts.items():
         if not is_ci_file(path):
             continue
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(split_lines(text), start=1):
             match = _CI_RUN.search(line)
             if match is None:
                 continue
@@ -195,7 +196,7 @@ def compose_role(path: str, services: YamlMap, name: str) -> Role | None:
 
 
 def _cited_text(texts: Mapping[str, str], c: Citation) -> str:
-    lines = texts.get(c.path, "").splitlines()
+    lines = split_lines(texts.get(c.path, ""))
     return "\n".join(lines[c.start_line - 1 : c.end_line])
 
 

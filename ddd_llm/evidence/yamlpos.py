@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from ddd_llm.scan.text import EOL, line_starts
 
 
 @dataclass(frozen=True)
@@ -55,60 +58,81 @@ class _Constructor(yaml.constructor.SafeConstructor):
     pass
 
 
-def _end_line(node: yaml.Node) -> int:
+class _Lines:
+    """1-based line and 0-based column of a YAML mark, numbered as citations number lines.
+
+    PyYAML's own `mark.line` also counts NEL, U+2028 and U+2029 as line breaks, so a
+    value holding one would shift every later line; the mark's character index does not.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = line_starts(text)
+        # The end of a text that ends with a line break is not a line of its own.
+        self.count = (
+            len(self.starts) - 1 if text and self.starts[-1] == len(text) else len(self.starts)
+        )
+
+    def line(self, mark: yaml.Mark) -> int:
+        return max(1, min(self.count, bisect_right(self.starts, int(mark.index))))
+
+    def column(self, mark: yaml.Mark) -> int:
+        return int(mark.index) - self.starts[self.line(mark) - 1]
+
+
+def _end_line(node: yaml.Node, lines: _Lines) -> int:
     """Last line holding the node's own text (block collections end at their last child)."""
+    first = lines.line(node.start_mark)
     if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.flow_style:
         children: list[yaml.Node] = []
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                if key.start_mark.line >= node.start_mark.line:  # skip `<<` merged-in keys
+                if lines.line(key.start_mark) >= first:  # skip `<<` merged-in keys
                     children += [key, value]
         else:
             children = list(node.value)
-        ends = [_end_line(c) for c in children if c.start_mark.line >= node.start_mark.line]
-        return max([node.start_mark.line + 1, *ends])
+        ends = [_end_line(c, lines) for c in children if lines.line(c.start_mark) >= first]
+        return max([first, *ends])
     mark = node.end_mark
+    last = lines.line(mark)
     # A block scalar ends at column 0 of the line after its last character.
-    end = int(mark.line) if mark.column == 0 and mark.line > node.start_mark.line else mark.line + 1
-    buffer = getattr(mark, "buffer", None)
-    first = node.start_mark.line + 1
-    if isinstance(buffer, str) and end > first:
+    end = last - 1 if lines.column(mark) == 0 and last > first else last
+    if end > first:
         # A `|` or `>` scalar's end mark also takes in the blank lines after it.
-        own = buffer[node.start_mark.index : mark.index].split("\n")  # own[0] is line `first`
+        own = EOL.split(lines.text[node.start_mark.index : mark.index])  # own[0] is line `first`
         while end > first and end - first < len(own) and not own[end - first].strip():
             end -= 1
-    return int(end)
+    return end
 
 
-def _span(node: yaml.Node) -> Span:
-    return Span(node.start_mark.line + 1, max(node.start_mark.line + 1, _end_line(node)))
+def _span(node: yaml.Node, lines: _Lines) -> Span:
+    first = lines.line(node.start_mark)
+    return Span(first, max(first, _end_line(node, lines)))
 
 
-def _convert(node: yaml.Node, constructor: _Constructor, depth: int = 0) -> Any:
+def _convert(node: yaml.Node, constructor: _Constructor, lines: _Lines, depth: int = 0) -> Any:
     if depth > 200:
-        raise YamlParseError("YAML nesting deeper than 200 levels", node.start_mark.line + 1)
+        raise YamlParseError("YAML nesting deeper than 200 levels", lines.line(node.start_mark))
     if isinstance(node, yaml.MappingNode):
         constructor.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
         out = YamlMap()
-        out.span = _span(node)
+        out.span = _span(node, lines)
         out.key_span = {}
         for key_node, value_node in node.value:
-            key = _convert(key_node, constructor, depth + 1)
+            key = _convert(key_node, constructor, lines, depth + 1)
             if isinstance(key, (dict, list)):
                 key = str(key)
-            out[key] = _convert(value_node, constructor, depth + 1)
-            out.key_span[key] = Span(
-                key_node.start_mark.line + 1,
-                max(key_node.start_mark.line + 1, _end_line(value_node)),
-            )
+            out[key] = _convert(value_node, constructor, lines, depth + 1)
+            first = lines.line(key_node.start_mark)
+            out.key_span[key] = Span(first, max(first, _end_line(value_node, lines)))
         return out
     if isinstance(node, yaml.SequenceNode):
         seq = YamlList()
-        seq.span = _span(node)
+        seq.span = _span(node, lines)
         seq.item_span = []
         for item in node.value:
-            seq.append(_convert(item, constructor, depth + 1))
-            seq.item_span.append(_span(item))
+            seq.append(_convert(item, constructor, lines, depth + 1))
+            seq.item_span.append(_span(item, lines))
         return seq
     if isinstance(node, yaml.ScalarNode):
         try:
@@ -133,17 +157,18 @@ def load_documents(text: str) -> list[YamlDocument]:
             f"invalid YAML: control character {exc.character!r} not allowed", at, docs
         ) from None
     constructor = _Constructor()
+    lines = _Lines(text)
     try:
         index = 0
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 break
-            docs.append(YamlDocument(_convert(node, constructor), _span(node), index))
+            docs.append(YamlDocument(_convert(node, constructor, lines), _span(node, lines), index))
             index += 1
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
+        line = lines.line(mark) if mark is not None else None
         problem = exc.problem or "invalid YAML"
         raise YamlParseError(f"invalid YAML: {problem}", line, docs) from None
     except yaml.YAMLError as exc:

@@ -35,6 +35,7 @@ import yaml
 
 from ddd_llm.evidence.base import looks_secret_name
 from ddd_llm.models import ConfigParameter, FactBase
+from ddd_llm.scan.text import line_starts
 
 MASK = "[REDACTED]"
 
@@ -58,7 +59,6 @@ class Redacted:
     findings: tuple[Finding, ...] = ()
 
 
-_EOL = re.compile(r"\r\n|\r|\n")
 _EOL_KEEP = re.compile(r"(\r\n|\r|\n)")
 
 CODE_SUFFIXES = frozenset(
@@ -837,10 +837,6 @@ def _yaml_scalar(text: str, start: int, end: int) -> bool:
     return bool(_YAML_VALUE_BEFORE.search(before) and _YAML_VALUE_AFTER.match(text, end))
 
 
-def _line_starts(text: str) -> list[int]:
-    return [0, *(m.end() for m in _EOL.finditer(text))]
-
-
 def redact_text(text: str, path: str = "") -> Redacted:
     """`text` with every secret masked, and where each one was: same lines, names kept."""
     spans = find_secrets(text, path)
@@ -858,7 +854,7 @@ def redact_text(text: str, path: str = "") -> Redacted:
             out.append(_mask_piece(text[start:end]))
         pos = end
     out.append(text[pos:])
-    starts = _line_starts(text)
+    starts = line_starts(text)
     findings = []
     for s, e, kind in spans:
         piece = text[s:e]

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 
-_EOL = re.compile(r"\r\n|\r|\n")
+EOL = re.compile(r"\r\n|\r|\n")
 
 
 def split_lines(text: str) -> list[str]:
     """Lines as numbered by citations (str.splitlines also breaks on \\f, \\x1c, \\u2028 …)."""
-    lines = _EOL.split(text)
+    lines = EOL.split(text)
     if lines and lines[-1] == "":
         lines.pop()
     return lines
+
+
+def line_starts(text: str) -> list[int]:
+    """Offset of the first character of each line, numbered as `split_lines` numbers them."""
+    return [0, *(m.end() for m in EOL.finditer(text))]

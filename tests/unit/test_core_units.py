@@ -9,7 +9,7 @@ import pytest
 
 from ddd_llm.assess.order import start_order
 from ddd_llm.evidence.services import ServiceResolver
-from ddd_llm.evidence.yamlpos import YamlParseError, load_documents
+from ddd_llm.evidence.yamlpos import Span, YamlParseError, load_documents
 from ddd_llm.merge.merger import merge_facts
 from ddd_llm.models import Citation, ConfigParameter, Dependency, HealthCheck, Service
 from ddd_llm.verify.verifier import verify
@@ -58,6 +58,23 @@ def test_yaml_error_names_line_and_keeps_earlier_documents() -> None:
         load_documents(text)
     assert info.value.line is not None and info.value.line >= 3
     assert [d.data for d in info.value.documents] == [{"a": 1}]
+
+
+def test_yaml_lines_count_only_the_line_ends_citations_count() -> None:
+    # PyYAML also breaks lines at NEL, U+2028 and U+2029; a value holding one must not
+    # shift the lines of everything after it (nor the line of an error).
+    text = "a: '\x85 x'\nb: \"\u2028 \u2029\"\nc:\n  - 1\n  - 2\nd: |\n  x\n  y\n\ne: [\n"
+    with pytest.raises(YamlParseError) as info:
+        load_documents(text)
+    assert info.value.line == 10  # the last of the 10 lines: `e: [` is never closed
+    good = text.replace("e: [\n", "e: 5\n")
+    data = load_documents(good)[0].data
+    assert data.line_of("a") == Span(1, 1)
+    assert data.line_of("b") == Span(2, 2)
+    assert data.line_of("c") == Span(3, 5)
+    assert data["c"].item_span == [Span(4, 4), Span(5, 5)]
+    assert data.line_of("d") == Span(6, 8)
+    assert data.line_of("e") == Span(10, 10)
 
 
 def test_merge_joins_citations_and_keeps_strongest_dependency() -> None:
