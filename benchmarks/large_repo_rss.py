@@ -3,7 +3,7 @@
 The repository is a monorepo of services, each with Python code and settings, a Dockerfile,
 Kubernetes manifests, a systemd unit, docs, an `.env.example` and data files, with some
 secrets planted so redaction does real work. Extraction runs in a child process whose peak
-resident set size is read from `getrusage(RUSAGE_CHILDREN)`; the target is under 1.5 GB.
+resident set size is read from `getrusage(RUSAGE_CHILDREN)`; the target is under 1 GiB (issue #18).
 Reported, not asserted (the machine is shared).
 
     python -m benchmarks.large_repo_rss [--files 20000] [--llm none] [--no-index] [--keep DIR]
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ddd_llm.scan.scanner import scan
 
-TARGET_BYTES = 1.5 * 1024**3
+TARGET_BYTES = 1024**3
 WORDS = (
     "orders payment ledger queue retry worker cache session token invoice export import "
     "report audit shipment customer account refund schedule notify metrics health".split()
@@ -217,7 +217,7 @@ def main() -> None:
         verdict = "under" if peak < TARGET_BYTES else "OVER"
         print(
             f"extract --llm {args.llm}{' --no-index' if args.no_index else ''}: wall {wall:.1f}s, "
-            f"peak RSS {peak / 1024**2:.0f} MiB ({verdict} the 1.5 GiB target)"
+            f"peak RSS {peak / 1024**2:.0f} MiB ({verdict} the 1 GiB target)"
         )
         for line in done.stderr.splitlines():
             if line.startswith(("scanned", "chunked", "index:")):

@@ -84,7 +84,9 @@ def junk_excerpts(repo: Path, plan: list[PlannedExcerpt]) -> int:
     return junk
 
 
-def bench_repo(case: Path, max_chunks: int, tmp: Path) -> RepoRow:
+def bench_repo(
+    case: Path, max_chunks: int, tmp: Path, *, dry_run: bool = True, details: int = 0
+) -> RepoRow:
     repo = case / "repo"
     gold = load_gold(case / "gold.json")
     t0 = time.perf_counter()
@@ -94,16 +96,20 @@ def bench_repo(case: Path, max_chunks: int, tmp: Path) -> RepoRow:
     static_s = time.perf_counter() - t0
     facts = list(static.document.facts)
     t1 = time.perf_counter()
-    plan = plan_excerpts(
-        repo,
-        ExtractOptions(
-            out_dir=tmp / "plan",
-            index_dir=tmp / "index",
-            llm="none",
-            kinds=KINDS,
-            max_chunks_per_kind=max_chunks,
-            prose=False,
-        ),
+    plan = (
+        plan_excerpts(
+            repo,
+            ExtractOptions(
+                out_dir=tmp / "plan",
+                index_dir=tmp / "index",
+                llm="none",
+                kinds=KINDS,
+                max_chunks_per_kind=max_chunks,
+                prose=False,
+            ),
+        )
+        if dry_run
+        else None
     )
     plan_s = time.perf_counter() - t1
     matching = match_facts(facts, gold)
@@ -128,7 +134,9 @@ def bench_repo(case: Path, max_chunks: int, tmp: Path) -> RepoRow:
     lines.append("  recall by where: " + ", ".join(f"{w} {_recall(r)}" for w, r in where.items()))
     repo_tokens = repository_tokens(repo)
     if plan is None:
-        lines.append("  excerpts planned: n/a (the dry run failed)")
+        lines.append(
+            "  excerpts planned: n/a (" + ("the dry run failed)" if dry_run else "no dry run)")
+        )
     else:
         prompt = sum(e.prompt_tokens for e in plan)
         share = prompt / repo_tokens if repo_tokens else 0.0
@@ -137,10 +145,17 @@ def bench_repo(case: Path, max_chunks: int, tmp: Path) -> RepoRow:
             f"prompt tokens {prompt} / repository tokens {repo_tokens} = {share:.2f}"
         )
     mismatches = [m for v in values.values() for m in v.mismatches]
-    for m in mismatches[:8]:
+    for m in mismatches if details < 0 else mismatches[:8]:
         lines.append(f"  value: {m.fact_id} {m.field}: gold {m.gold!r}, got {m.predicted!r}")
     if len(mismatches) > 8:
         lines.append(f"  … {len(mismatches) - 8} more value mismatches")
+    for kind in KINDS:
+        s = scores[kind]
+        for label, ids in (("missed", s.missed), ("extra", s.extra)):
+            shown = ids if details < 0 else ids[:details]
+            lines.extend(f"  {label}: {fact_id}" for fact_id in shown)
+            if len(ids) > len(shown):
+                lines.append(f"  … {len(ids) - len(shown)} more {label} {kind}")
     return RepoRow(case.name, lines)
 
 
@@ -148,6 +163,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("names", nargs="*", help="repositories (default: every evals/real/*)")
     parser.add_argument("--max-chunks", type=int, default=4, help="excerpts per kind planned")
+    parser.add_argument(
+        "--details",
+        type=int,
+        default=8,
+        help="missed and extra fact ids listed per kind (-1: all)",
+    )
+    parser.add_argument(
+        "--no-dry-run", action="store_true", help="static scores only (reachable recall n/a)"
+    )
     args = parser.parse_args()
     cases = sorted(
         p for p in REAL.iterdir() if (p / "gold.json").is_file() and (p / "repo").is_dir()
@@ -160,7 +184,13 @@ def main() -> int:
     )
     for case in cases:
         with tempfile.TemporaryDirectory() as tmp:
-            row = bench_repo(case, args.max_chunks, Path(tmp))
+            row = bench_repo(
+                case,
+                args.max_chunks,
+                Path(tmp),
+                dry_run=not args.no_dry_run,
+                details=args.details,
+            )
         print("\n".join(row.lines), flush=True)
     return 0
 

@@ -56,6 +56,9 @@ class ExtractOptions:
     llm: str = "none"
     provider_settings: ProviderSettings = field(default_factory=ProviderSettings)
     max_file_bytes: int = MAX_FILE_BYTES
+    workers: int | None = None
+    """Processes for scan, chunking and the analyzers (None: every usable CPU once the
+    repository has scanner.POOL_MIN_FILES files; 1: this process only)."""
     index: bool = True
     kinds: tuple[FactKind, ...] = FACT_KINDS
     top_k: int = 4
@@ -86,6 +89,15 @@ class ExtractOptions:
     (vendored, generated, lock, …: ddd_llm/scan/linguist.py)."""
     exclude: tuple[str, ...] = ()
     """Globs of files neither analyzed nor shown to the model (--include wins)."""
+    embed_model: str = "fp32"
+    """The index's embedding model: fp32 (all-MiniLM-L6-v2 as shipped) or int8 (its
+    dynamically quantized copy, ddd_llm/index/quantize.py); each has its own collection."""
+    site: bool = False
+    """After the artifacts, write the docs site (mkdocs.yml, docs/, catalog-info.yaml) into
+    OUT/site (ddd_llm/render/site.py)."""
+    repo_url: str | None = None
+    """The repository's web address the site's citations link to (default: the git remote
+    origin when it is GitHub or GitLab)."""
 
 
 def output_dir(repo: Path | str, options: ExtractOptions) -> Path:
@@ -146,6 +158,11 @@ class ReportFormat(StrEnum):
     text = "text"
     json = "json"
     sarif = "sarif"
+
+
+class EmbedModel(StrEnum):
+    fp32 = "fp32"
+    int8 = "int8"
 
 
 class Executor(StrEnum):
@@ -269,9 +286,20 @@ class Settings(BaseSettings):
         json_schema_extra={"metavar": "DIR"},
     )
     no_index: bool = Field(False, description="skip chunk embedding and the vector index")
+    embed_model: EmbedModel = Field(
+        EmbedModel(_D.embed_model),
+        description="index embedding model: fp32 (as shipped) or int8 (a quantized copy made "
+        "once and cached: about twice as fast, slightly worse retrieval; its own index)",
+    )
     max_file_bytes: int = Field(
         _D.max_file_bytes, ge=1, description="skip files larger than this",
         json_schema_extra={"metavar": "BYTES"},
+    )  # fmt: skip
+    workers: int | None = Field(
+        None, ge=1,
+        description="processes for scan, chunking and analyzers (default: every CPU from "
+        "500 files)",
+        json_schema_extra={"metavar": "N"},
     )  # fmt: skip
     chroma_url: str | None = Field(
         None,
@@ -329,6 +357,7 @@ class Settings(BaseSettings):
             ),
             max_file_bytes=self.max_file_bytes,
             index=not self.no_index,
+            embed_model=self.embed_model.value,
             kinds=self.kinds or FACT_KINDS,
             top_k=self.top_k,
             budget=self.budget,
@@ -344,6 +373,7 @@ class Settings(BaseSettings):
             prose=self.prose,
             include=self.include,
             exclude=self.exclude,
+            workers=self.workers,
         )
 
 

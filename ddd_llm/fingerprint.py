@@ -130,6 +130,8 @@ def run_settings(repo: Path, options: ExtractOptions, commit: str | None) -> dic
             max_chunks=options.max_chunks_per_kind,
             environment={k: os.environ.get(k) for k in MODEL_ENVIRONMENT},
         )
+        if options.embed_model != "fp32":  # fp32 runs keep the fingerprints they had
+            settings["embed_model"] = options.embed_model
     return settings
 
 

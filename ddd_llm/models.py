@@ -333,6 +333,11 @@ class IndexStats(Strict):
     removed: int = 0
     available: bool = True
     location: str | None = None
+    # Extensions (docs/index.md):
+    pending: int = 0
+    """Chunks not embedded yet (`extract --llm none` leaves them to the first `ask`)."""
+    model: str | None = None
+    """The embedding model whose vectors the index holds (all-MiniLM-L6-v2/fp32 or /int8)."""
 
 
 class RunInfo(Strict):

@@ -14,7 +14,7 @@ from ddd_llm import __version__
 from ddd_llm.assess.assessor import find_gaps, item_scores, plain_secrets, scores
 from ddd_llm.assess.order import StartOrder, start_order
 from ddd_llm.atomic import atomic_write
-from ddd_llm.chunk.chunker import Chunk, chunk_file
+from ddd_llm.chunk.chunker import Chunk, chunk_files
 from ddd_llm.chunk.tokens import count_tokens
 from ddd_llm.config import (
     CHUNKS_FILE,
@@ -38,8 +38,11 @@ from ddd_llm.extract.prose import ModelIntros
 from ddd_llm.fingerprint import git_commit, run_fingerprint
 from ddd_llm.index.store import (
     ChunkIndex,
+    LazyEmbedder,
+    collection_for,
     http_client,
-    load_embedding_function,
+    load_embedder,
+    model_label,
     open_shared,
     persistent_client,
 )
@@ -63,6 +66,8 @@ from ddd_llm.models import (
     Usage,
 )
 from ddd_llm.render.renderer import render_all
+from ddd_llm.render.report_html import write_report
+from ddd_llm.render.site import write_site
 from ddd_llm.scan.redact import mark_redacted
 from ddd_llm.scan.repotext import RepoText
 from ddd_llm.scan.scanner import ScanResult, nothing_to_read, scan
@@ -73,6 +78,8 @@ PLAN_FILE = "plan.json"
 """Every model request a run plans (docs/plan-json.md), written by --dry-run and extract."""
 Clock = Callable[[], datetime]
 Notify = Callable[[str], None]
+Progress = Callable[[int, int], None]
+EmbeddingLoader = Callable[[], Any]
 
 
 def utc_now() -> datetime:
@@ -94,24 +101,37 @@ def _directories(paths: list[str]) -> set[str]:
     return out
 
 
+def _lazy(loader: EmbeddingLoader | None, model: str) -> LazyEmbedder:
+    """The embedding function, loaded only when something is embedded or searched."""
+    return LazyEmbedder(loader or (lambda: load_embedder(model)), model_label(model))
+
+
 def build_index(
     chunks: list[Chunk],
     index_dir: Path,
     warnings: list[Diagnostic],
     *,
-    embedding_loader: Callable[[], Any] = load_embedding_function,
+    embedding_loader: EmbeddingLoader | None = None,
     client_factory: Callable[[Path], Any] = persistent_client,
     collection: str = "chunks",
     reuse: bool = False,
+    model: str = "fp32",
+    defer: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[ChunkIndex | None, IndexStats]:
     """Sync the chunks into the index; an unusable index is a warning, never the end of the run.
 
     `reuse`: the chunks are a finished run's; an index already holding exactly them is
-    opened as it is, without a sync.
+    opened as it is, without a sync. `defer`: nothing is embedded (ChunkIndex.defer).
+    `model` (fp32, int8) picks the embedding model and, for int8, its own collection.
     """
     try:
-        index = ChunkIndex(client_factory(index_dir), collection, embedding_loader())
-        stats = _sync(index, chunks, reuse)
+        index = ChunkIndex(
+            client_factory(index_dir),
+            collection_for(model, collection),
+            _lazy(embedding_loader, model),
+        )
+        stats = _sync(index, chunks, reuse, defer=defer, progress=progress)
     except IndexUnavailable as exc:
         warnings.append(
             Diagnostic(path=str(index_dir), message=f"index skipped: {exc}", source="index")
@@ -127,14 +147,20 @@ def build_shared_index(
     commit: str | None,
     warnings: list[Diagnostic],
     *,
-    embedding_loader: Callable[[], Any] = load_embedding_function,
+    embedding_loader: EmbeddingLoader | None = None,
     now: str = "",
     reuse: bool = False,
+    model: str = "fp32",
+    defer: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[ChunkIndex | None, IndexStats]:
-    """As build_index, on a shared chroma server: one collection per repository and commit."""
+    """As build_index, on a shared chroma server: one collection per repository, commit
+    and embedding model."""
     try:
-        index, seed = open_shared(http_client(url), repo, commit, embedding_loader(), now)
-        stats = _sync(index, chunks, reuse, seed)
+        index, seed = open_shared(
+            http_client(url), repo, commit, _lazy(embedding_loader, model), now, model
+        )
+        stats = _sync(index, chunks, reuse, seed, defer=defer, progress=progress)
     except IndexUnavailable as exc:
         warnings.append(Diagnostic(path=url, message=f"index skipped: {exc}", source="index"))
         return None, IndexStats(chunks=len(chunks), available=False, location=url)
@@ -142,11 +168,19 @@ def build_shared_index(
 
 
 def _sync(
-    index: ChunkIndex, chunks: list[Chunk], reuse: bool, seed: ChunkIndex | None = None
+    index: ChunkIndex,
+    chunks: list[Chunk],
+    reuse: bool,
+    seed: ChunkIndex | None = None,
+    *,
+    defer: bool = False,
+    progress: Progress | None = None,
 ) -> IndexStats:
     if reuse and index.holds(chunks):
-        return IndexStats(chunks=len(chunks))
-    return index.sync(chunks, seed=seed)
+        return IndexStats(chunks=len(chunks), model=index.model)
+    if defer:
+        return index.defer(chunks, seed)
+    return index.sync(chunks, progress=progress, seed=seed)
 
 
 def index_chunks(
@@ -158,11 +192,18 @@ def index_chunks(
     *,
     now: str,
     notify: Notify | None = None,
-    embedding_loader: Callable[[], Any] = load_embedding_function,
+    embedding_loader: EmbeddingLoader | None = None,
     client_factory: Callable[[Path], Any] = persistent_client,
     reuse: bool = False,
+    defer: bool = False,
+    embed_progress: Progress | None = None,
 ) -> tuple[ChunkIndex | None, IndexStats]:
-    """The index the options name (none, a folder, or a shared server), holding `chunks`."""
+    """The index the options name (none, a folder, or a shared server), holding `chunks`.
+
+    `defer`: chunks not yet embedded are left for later (`extract --llm none`: the first
+    `ask` embeds them); the model is not even loaded. `embed_progress(done, total)`: while
+    chunks are embedded.
+    """
     say = notify or (lambda _msg: None)
     if not options.index:
         return None, IndexStats(chunks=len(chunks), available=False)
@@ -176,6 +217,9 @@ def index_chunks(
             embedding_loader=embedding_loader,
             now=now,
             reuse=reuse,
+            model=options.embed_model,
+            defer=defer,
+            progress=embed_progress,
         )
     else:
         index, stats = build_index(
@@ -185,9 +229,17 @@ def index_chunks(
             embedding_loader=embedding_loader,
             client_factory=client_factory,
             reuse=reuse,
+            model=options.embed_model,
+            defer=defer,
+            progress=embed_progress,
         )
     if reuse and index is not None and not (stats.embedded or stats.removed):
         say(f"index: reused as it is ({stats.chunks} chunks)")
+    elif defer and index is not None:
+        say(
+            f"index: {stats.pending} chunks left to embed on the first `ask`, "
+            f"{stats.removed} removed"
+        )
     else:
         say(f"index: {stats.embedded} chunks embedded, {stats.removed} removed")
     return index, stats
@@ -222,20 +274,27 @@ def prepare(
     *,
     clock: Clock = utc_now,
     notify: Notify | None = None,
-    embedding_loader: Callable[[], Any] = load_embedding_function,
+    embedding_loader: EmbeddingLoader | None = None,
     client_factory: Callable[[Path], Any] = persistent_client,
     require_files: bool = False,
+    defer_index: bool = False,
+    embed_progress: Progress | None = None,
 ) -> Prepared:
     """scan → chunk → index → evidence, with services named and static facts owned.
 
     `require_files`: a folder without one readable file is an InputError (exit 2), raised
-    before anything is written; otherwise it is a scan warning.
+    before anything is written; otherwise it is a scan warning. `defer_index`: embed
+    nothing now (index_chunks `defer`).
     """
     say = notify or (lambda _msg: None)
     started = clock()
     root = Path(repo)
     scanned = scan(
-        root, max_bytes=options.max_file_bytes, include=options.include, exclude=options.exclude
+        root,
+        max_bytes=options.max_file_bytes,
+        include=options.include,
+        exclude=options.exclude,
+        workers=options.workers,
     )
     if require_files and not scanned.files:
         raise nothing_to_read(root, len(scanned.skipped))
@@ -261,7 +320,12 @@ def prepare(
     # scan already redacted every file: chunks, index, analyzers and prompts never see a secret.
     # Junk (vendored, generated, lock, minified, license) is neither chunked nor indexed, so
     # neither the model nor `ask` is ever shown a line of it.
-    chunks = [c for f in scanned.files if scanned.shown(f.path) for c in chunk_file(f.path, f.text)]
+    # Tests and fixtures are chunked (and so indexed) after the repository's own files.
+    chunks = chunk_files(
+        [(f.path, f.text) for f in scanned.files if scanned.shown(f.path)],
+        last=lambda path: scanned.verdict(path).last,
+        workers=options.workers,
+    )
     say(f"chunked into {len(chunks)} chunks")
     index, index_stats = index_chunks(
         chunks,
@@ -273,13 +337,16 @@ def prepare(
         notify=notify,
         embedding_loader=embedding_loader,
         client_factory=client_factory,
+        defer=defer_index,
+        embed_progress=embed_progress,
     )
 
     # Vendored, generated and minified files are not analyzed either: their env reads, flags
     # and routes are a library's or a generator's, not this repository's. Tests, fixtures,
     # docs, lock files and licenses still are (analyzers decide what they carry).
     evidence = analyze_files(
-        SourceFile(f.path, f.text) for f in scanned.files if scanned.analyzed(f.path)
+        (SourceFile(f.path, f.text) for f in scanned.files if scanned.analyzed(f.path)),
+        workers=options.workers,
     )
     warnings.extend(evidence.warnings)
     services = merge_services(evidence.services)
@@ -422,10 +489,14 @@ def extract_unlocked(
     clock: Clock = utc_now,
     notify: Notify | None = None,
     progress: Callable[[int, int], None] | None = None,
-    embedding_loader: Callable[[], Any] = load_embedding_function,
+    embedding_loader: EmbeddingLoader | None = None,
     client_factory: Callable[[Path], Any] = persistent_client,
 ) -> ExtractResult:
-    """extract() for a caller that holds the locks itself."""
+    """extract() for a caller that holds the locks itself.
+
+    Without a model nothing is embedded (the chunks are written to OUT/chunks.jsonl and the
+    first `ask` embeds them): only model excerpts need the vector index during a run.
+    """
     options = options or ExtractOptions()
     say = notify or (lambda _msg: None)
     provider = build_provider(options)
@@ -437,6 +508,7 @@ def extract_unlocked(
         embedding_loader=embedding_loader,
         client_factory=client_factory,
         require_files=True,
+        defer_index=not capabilities(options.llm).answers_questions,
     )
     warnings = prepared.warnings
     llm_facts: list[FactBase] = []
@@ -537,11 +609,18 @@ def extract_unlocked(
     # facts.json last: it carries the run's fingerprint, so a run killed while rendering is
     # never taken for finished (fingerprint.up_to_date) and is done again.
     artifacts = render_all(document, out_dir, intro_writer)
+    artifacts.append(write_report(document, out_dir, files.texts))  # the scanned, redacted text
     if intro_writer is not None:
         say(intro_writer.account(document.run))
     write_chunks(prepared.chunks, out_dir / CHUNKS_FILE, document.run.fingerprint)
     write_facts(document, out_dir / FACTS_FILE)
-    return ExtractResult(document, out_dir, [out_dir / FACTS_FILE, *artifacts], order)
+    written = [out_dir / FACTS_FILE, *artifacts]
+    if options.site:  # reads the facts.json and artifacts just written
+        site = write_site(out_dir, repo_url=options.repo_url, repo_root=root)
+        for text in site.notes:
+            say(f"site: {text}")
+        written.append(site.site_dir / "mkdocs.yml")
+    return ExtractResult(document, out_dir, written, order)
 
 
 def _through_batch_api(

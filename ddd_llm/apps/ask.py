@@ -30,7 +30,7 @@ from ddd_llm.errors import IndexUnavailable
 from ddd_llm.fact_fields import own_fields
 from ddd_llm.fingerprint import up_to_date
 from ddd_llm.index.lexical import LexicalIndex, fuse, stem, stems, tokenize
-from ddd_llm.index.store import ChunkIndex, load_embedding_function, persistent_client
+from ddd_llm.index.store import ChunkIndex, persistent_client
 from ddd_llm.llm import LlmRequest, Provider, capabilities
 from ddd_llm.llm.cache import ResponseCache
 from ddd_llm.llm.prompting import numbered, prompt_version, render_messages, render_text
@@ -189,8 +189,9 @@ def load_knowledge(
     options: ExtractOptions,
     *,
     notify: Notify | None = None,
-    embedding_loader: Callable[[], Any] = load_embedding_function,
+    embedding_loader: Callable[[], Any] | None = None,
     client_factory: Callable[[Path], Any] = persistent_client,
+    embed_progress: Callable[[int, int], None] | None = None,
 ) -> Knowledge:
     """Read OUT/facts.json and the run's chunks, reading the repository only when it changed.
 
@@ -199,6 +200,10 @@ def load_knowledge(
     stale run's facts are kept, the repository is scanned and chunked and the index synced.
     A missing facts.json is built with static evidence only (`--llm none`): fast, and the
     same on every machine. Run `ddd-llm extract --llm …` first for model-extracted facts.
+
+    Chunks the run left unembedded (`extract --llm none` embeds nothing) are embedded here,
+    once, with `embed_progress(done, total)`; `notify` says how many chunks a question is
+    searched over.
     """
     say = notify or (lambda _msg: None)
     root = Path(repo)
@@ -210,6 +215,7 @@ def load_knowledge(
         "embedding_loader": embedding_loader,
         "client_factory": client_factory,
     }
+    embedding: dict[str, Any] = {"embed_progress": embed_progress}
     with run_locks(root, options):
         knowledge: Knowledge | None = None
         if not facts_path.is_file():
@@ -220,23 +226,39 @@ def load_knowledge(
                 "`ddd-llm extract` with a model for facts drawn from documentation too"
             )
             done = extract_unlocked(root, static, notify=notify, **loaders)
-            knowledge = _reuse(root, options, done.document, notes, notify, loaders)
+            knowledge = _reuse(root, options, done.document, notes, notify, loaders | embedding)
         else:
             # The static run ask extracts itself counts as up to date for any --llm.
             document = up_to_date(root, options, also=[static])
             if document is not None:
                 say(f"reusing the up-to-date run in {out_dir}")
-                knowledge = _reuse(root, options, document, notes, notify, loaders)
+                knowledge = _reuse(root, options, document, notes, notify, loaders | embedding)
             else:
                 require_readable(root, max_bytes=options.max_file_bytes)
                 say(f"the run in {out_dir} is out of date: reading the repository again")
         if knowledge is None:
-            prepared = prepare(root, options, notify=notify, require_files=True, **loaders)
+            prepared = prepare(
+                root, options, notify=notify, require_files=True, **loaders, **embedding
+            )
             notes.extend(str(w) for w in prepared.warnings if w.source == "index")
             knowledge = Knowledge(
                 root, out_dir, read_facts(facts_path), prepared.chunks, prepared.index, notes
             )
+    say(searched_note(knowledge))
     return knowledge
+
+
+def searched_note(knowledge: Knowledge) -> str:
+    """How much of the repository a question is searched over: every chunk by its words,
+    and those with a vector by meaning."""
+    total = len(knowledge.chunks)
+    if knowledge.index is None:
+        return f"searching {total} chunks by their words (no vector index)"
+    try:
+        seen = knowledge.index.coverage(knowledge.chunks)
+    except IndexUnavailable as exc:
+        return f"searching {total} chunks by their words (vector index unreadable: {exc})"
+    return f"searching {total} chunks by their words and {seen} of {total} by meaning"
 
 
 def _reuse(
@@ -1025,11 +1047,14 @@ def open_session(
     knowledge: Knowledge | None = None,
     provider: Provider | None = None,
     clock: Clock = time.perf_counter,
+    embed_progress: Callable[[int, int], None] | None = None,
 ) -> AskSession:
     """Knowledge (built if missing) and the provider named by options.llm."""
     if provider is None and capabilities(options.llm).answers_questions:
         provider = build_provider(options)  # before any scan: a bad setting fails at once
-    knowledge = knowledge or load_knowledge(repo, options, notify=notify)
+    knowledge = knowledge or load_knowledge(
+        repo, options, notify=notify, embed_progress=embed_progress
+    )
     return AskSession(
         knowledge,
         provider,

@@ -371,12 +371,16 @@ def _ray_task(target: Target, options: ExtractOptions, queue: Any) -> RepoResult
         facts = (out_dir / "facts.json").read_bytes()
         chunks = out_dir / CHUNKS_FILE  # what `ask` reuses instead of rescanning
         chunk_text = chunks.read_text(encoding="utf-8") if chunks.is_file() else None
+        report = out_dir / "report.html"  # self-contained: no links that depend on the folder
+        report_text = report.read_text(encoding="utf-8") if report.is_file() else None
     try:
         artifacts = _artifacts_for(facts, options, options.out_dir)
     except Exception as exc:  # noqa: BLE001 - as in extract_one: a result, not a crash
         return replace(result, ok=False, error=f"rendering failed: {type(exc).__name__}: {exc}")
     if chunk_text is not None:
         artifacts[CHUNKS_FILE] = chunk_text
+    if report_text is not None:
+        artifacts["report.html"] = report_text
     return replace(result, facts=facts, artifacts=artifacts)
 
 

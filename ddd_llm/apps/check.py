@@ -1,7 +1,9 @@
 """`ddd-llm check`: a readiness gate for CI that reuses an up-to-date run or extracts anew.
 
 It fails (exit 1) when the overall score is below `--min-score`, or when a CRITICAL
-gap exists and `--allow-critical` is not given; the reasons say which.
+gap exists and `--allow-critical` is not given; the reasons say which. With `--docs DIR`
+it also runs the stale-runbook gate (`docs_gate.py`) on the same facts: exit 1 when the
+runbooks committed in DIR no longer match the code, unless `--update` rewrites them.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ddd_llm.apps import docs_gate
+from ddd_llm.apps.docs_gate import GateResult
 from ddd_llm.assess.assessor import PRIORITY_RANK, sort_gaps
 from ddd_llm.config import ExtractOptions, ReportFormat, output_dir
+from ddd_llm.errors import InputError
 from ddd_llm.fingerprint import up_to_date
 from ddd_llm.models import FactsDocument
 from ddd_llm.pipeline import ExtractResult, Notify, extract
@@ -33,6 +38,8 @@ class CheckResult:
     min_score: float
     allow_critical: bool
     reasons: list[str] = field(default_factory=list)
+    gate: GateResult | None = None
+    """The stale-runbook gate's result when --docs was given."""
 
     @property
     def passed(self) -> bool:
@@ -67,9 +74,17 @@ def run_check(
     *,
     notify: Notify | None = None,
     run: Callable[..., ExtractResult] = extract,
+    docs: Path | None = None,
+    update: bool = False,
 ) -> CheckResult:
-    """Judge the run in the output folder, extracting first unless it is up to date."""
+    """Judge the run in the output folder, extracting first unless it is up to date; with
+    `docs`, also compare the runbooks committed there with these facts."""
     say = notify or (lambda _msg: None)
+    old: FactsDocument | None = None
+    if docs is not None:
+        old, options = docs_gate.open_docs(Path(repo), docs, options, update=update)
+    elif update:
+        raise InputError("--update rewrites the runbooks of --docs DIR", hint="add --docs DIR")
     out_dir = output_dir(repo, options)
     doc = up_to_date(Path(repo), options)
     reused = doc is not None
@@ -80,9 +95,13 @@ def run_check(
         doc = run(Path(repo), options, notify=notify).document
     else:
         say(f"reusing the up-to-date run in {out_dir}")
-    return CheckResult(
+    result = CheckResult(
         doc, out_dir, reused, min_score, allow_critical, judge(doc, min_score, allow_critical)
     )
+    if docs is not None:
+        result.gate = docs_gate.run_gate(Path(repo), docs, doc, old=old, update=update)
+        result.reasons += result.gate.reasons()
+    return result
 
 
 def gap_counts(doc: FactsDocument) -> dict[str, int]:
@@ -105,6 +124,7 @@ def as_json(result: CheckResult) -> dict[str, Any]:
         "reasons": result.reasons,
         "out_dir": str(result.out_dir),
         "gaps": [g.model_dump(mode="json") for g in sort_gaps(doc.gaps)],
+        "docs": docs_gate.as_json(result.gate) if result.gate is not None else None,
     }
 
 
@@ -120,6 +140,8 @@ def as_text(result: CheckResult) -> str:
     ]
     lines += [f"  - {reason}" for reason in result.reasons]
     lines.append(f"details: {result.out_dir / 'README.md'}")
+    if result.gate is not None:
+        lines.append(docs_gate.as_text(result.gate))
     return "\n".join(lines)
 
 
@@ -128,5 +150,8 @@ def render(result: CheckResult, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(as_json(result), indent=2)
     if fmt == "sarif":
-        return json.dumps(to_sarif(result.document), indent=2)
+        log = to_sarif(result.document)
+        if result.gate is not None:
+            log = docs_gate.merge_into_sarif(log, result.gate, Path(result.document.repo.root))
+        return json.dumps(log, indent=2)
     return as_text(result)

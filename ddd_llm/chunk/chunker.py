@@ -5,10 +5,12 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from ddd_llm.chunk.tokens import count_tokens
+from ddd_llm.scan.pool import pool_map, pool_size
 from ddd_llm.scan.text import split_lines
 
 MAX_TOKENS = 400
@@ -177,3 +179,27 @@ def chunk_file(path: str, text: str, *, max_tokens: int = MAX_TOKENS) -> list[Ch
                 piece += TRUNCATED
         chunks.append(Chunk(path, start, end, piece, kind, tokens))
     return chunks
+
+
+def _chunk_item(item: tuple[str, str]) -> list[Chunk]:
+    """A pool worker's unit: one file's chunks."""
+    return chunk_file(*item)
+
+
+def chunk_files(
+    files: Sequence[tuple[str, str]],
+    *,
+    last: Callable[[str], bool] | None = None,
+    workers: int | None = None,
+) -> list[Chunk]:
+    """The chunks of every (path, text), in the files' order, except that the files `last`
+    names (tests and fixtures) come after all the others: an index filled in this order,
+    or cut short, holds the repository's own code first.
+
+    `workers`: processes chunking (default: `pool_size` of the file count); the chunks are
+    the same whatever the number."""
+    ordered = list(files)
+    if last is not None:
+        ordered.sort(key=lambda pt: last(pt[0]))  # stable: the files' order within each part
+    size = pool_size(len(ordered), workers)
+    return [c for chunks in pool_map(_chunk_item, ordered, size) for c in chunks]

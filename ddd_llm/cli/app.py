@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-from enum import Enum
+from collections.abc import Callable
+from dataclasses import replace
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -115,6 +117,18 @@ def choice(enum: type[Enum], name: str, help_text: str) -> Any:
 
 EXTRACT_ONLY = {"chroma_url", "batch_api", "batch_poll", "prose"}
 
+RepoUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--repo-url",
+        metavar="URL",
+        help="the site's citations link here: https://github.com/OWNER/REPO (or GitLab's, or "
+        "a template for another host: docs/site.md); default: the git remote origin",
+        show_default=False,
+    ),
+]
+"""`--repo-url` of `extract --site` and `site`, declared once."""
+
 
 @app.command(cls=Command, epilog=EXIT_CODES)
 @extraction_options(helps={"out": "output folder (default PATH/.ddd; a batch: ./ddd-out)"})
@@ -161,11 +175,15 @@ def extract(
         ),
     ] = None,
     force: Annotated[
-        bool, flag("batch: redo repositories whose inputs are unchanged", "--force")
+        bool, flag("run again even when the inputs are unchanged since the last run", "--force")
     ] = False,
     quiet: Annotated[
         bool, flag("no progress bars; one summary line (cron)", "--quiet", "-q")
     ] = False,
+    site: Annotated[
+        bool, flag("also write the docs site (mkdocs.yml, docs/) into OUT/site", "--site")
+    ] = False,
+    repo_url: RepoUrl = None,
 ) -> None:
     """Extract operational facts and write facts.json and the runbooks.
 
@@ -175,10 +193,17 @@ def extract(
     """
     from ddd_llm.pipeline import dry_run as plan_only
     from ddd_llm.pipeline import extract as run_extract
+    from ddd_llm.render.site import parse_repo_url
 
     given = paths or []
     options, _ = options_for(opts, given[0] if len(given) == 1 else None)
+    if repo_url is not None:
+        parse_repo_url(repo_url)  # a bad address stops here, before the scan
+    options = replace(options, site=site or repo_url is not None, repo_url=repo_url)
     if len(given) > 1 or repos_dir or manifest or executor != Executor.local:
+        if repo_url is not None:
+            err.print("error: --repo-url names one repository, not a batch")
+            raise typer.Exit(2)
         if dry_run:
             err.print("error: --dry-run takes one PATH, not a batch")
             raise typer.Exit(2)
@@ -199,6 +224,8 @@ def extract(
         plan, model_name = plan_only(path, options, notify=say)
         print_plan(plan, options.llm, model_name)
         return
+    if not force and not options.site and _unchanged(path, options, verbose, quiet, say):
+        return
     with progress_bar(enabled=not quiet) as update:
         result = run_extract(path, options, notify=say, progress=update)
     if quiet:
@@ -207,6 +234,26 @@ def extract(
     print_report(result.document, verbose=verbose)
     for artifact in result.artifacts:
         err.print(f"wrote {artifact}", markup=False, highlight=False)
+
+
+def _unchanged(
+    path: Path, options: ExtractOptions, verbose: bool, quiet: bool, say: Callable[[str], None]
+) -> bool:
+    """Report the last run and say so when nothing that decides its output changed (the
+    files scan keeps, the options, the tool): hashing the files is all it costs."""
+    from ddd_llm.config import FACTS_FILE, output_dir
+    from ddd_llm.fingerprint import up_to_date
+
+    previous = up_to_date(path, options)
+    if previous is None:
+        return False
+    out = output_dir(path, options)
+    say(f"inputs unchanged since the last run: {out / FACTS_FILE} kept (--force runs again)")
+    if quiet:
+        print_one_line(previous, out)
+    else:
+        print_report(previous, verbose=verbose)
+    return True
 
 
 def _extract_batch(
@@ -384,12 +431,14 @@ def ask(
     from ddd_llm.apps.ask import AskSettings, open_session
 
     options, _ = options_for(opts, path)
-    session = open_session(
-        path,
-        options,
-        AskSettings(top_k=options.top_k, context_tokens=context_tokens),
-        notify=notify,
-    )
+    with progress_bar(label="embedding chunks") as embedded:
+        session = open_session(
+            path,
+            options,
+            AskSettings(top_k=options.top_k, context_tokens=context_tokens),
+            notify=notify,
+            embed_progress=embedded,
+        )
     for text in session.knowledge.notes:
         note(text)
     if question is not None:
@@ -425,15 +474,29 @@ def check(
         Path | None,
         typer.Option("--report", metavar="FILE", help="write the json/sarif report to FILE"),
     ] = None,
+    docs: Annotated[
+        Path | None,
+        typer.Option(
+            "--docs",
+            metavar="DIR",
+            help="runbooks an earlier extract wrote (DIR/facts.json): exit 1 when stale",
+        ),
+    ] = None,
+    update: Annotated[
+        bool, flag("rewrite the stale runbooks in --docs DIR (static, like extract)", "--update")
+    ] = False,
 ) -> None:
     """Gate on maintenance readiness: exit 1 below --min-score or on a CRITICAL gap.
 
-    Reuses OUT/facts.json when its inputs are unchanged, else extracts first.
+    Reuses OUT/facts.json when its inputs are unchanged, else extracts first. With --docs
+    DIR, also exit 1 when DIR's runbooks no longer match the code (--update rewrites them).
     """
     from ddd_llm.apps.check import render, run_check
 
     options, _ = options_for(opts, path)
-    result = run_check(path, options, min_score, allow_critical, notify=notify)
+    result = run_check(
+        path, options, min_score, allow_critical, notify=notify, docs=docs, update=update
+    )
     text = render(result, fmt.value)
     if report is not None:
         report.write_text(text + "\n", encoding="utf-8")
@@ -473,6 +536,119 @@ def scan_secrets(
         typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
         print_secrets_report(report)
+
+
+class FailOn(StrEnum):
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    never = "never"
+
+
+DRIFT_KEEPS = {"out", "llm", "model", "max_file_bytes", "include", "exclude"}
+
+
+@app.command(cls=Command, epilog=EXIT_CODES)
+@extraction_options(
+    exclude=set(Settings.model_fields) - DRIFT_KEEPS,
+    helps={
+        "out": "where an up-to-date facts.json is looked for (default PATH/.ddd)",
+        "llm": "the provider the last extract used, so its facts.json is reused "
+        "(drift itself never calls a model)",
+    },
+)
+def drift(
+    opts: GivenOptions,
+    path: Annotated[Path, typer.Argument(help="repository whose facts to compare", metavar="PATH")],
+    live: Annotated[
+        list[str],
+        typer.Option(
+            "--live",
+            metavar="[SERVICE=][FORMAT:]FILE",
+            help="a live dump: `docker compose config`, `kubectl get … -o yaml|json`, `env`, "
+            "/proc/PID/environ, .env, `systemctl show`, or the service's config file "
+            "(repeatable)",
+            show_default=False,
+        ),
+    ],
+    facts: Annotated[
+        Path | None,
+        typer.Option("--facts", metavar="FILE", help="facts.json to compare with"),
+    ] = None,
+    fail_on: Annotated[
+        FailOn,
+        choice(FailOn, "--fail-on", "exit 1 on findings at or above this level"),
+    ] = FailOn.high,
+    fmt: Annotated[
+        ReportFormat,
+        choice(ReportFormat, "--format", "text, json (for scripts) or sarif (for CI)"),
+    ] = ReportFormat.text,
+    json_out: Annotated[bool, flag("same as --format json", "--json")] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", metavar="FILE", help="write the report to FILE"),
+    ] = None,
+) -> None:
+    """Compare live configuration with the facts: out-of-range values, unknown keys, missing
+    probes and limits. Secrets in live sources are redacted before anything is printed.
+
+    Exit 1 on CRITICAL/HIGH findings (see --fail-on), 2 on an unreadable source.
+    """
+    from ddd_llm.apps.drift import FAIL_ON, fail_reasons, parse_live, run_drift
+    from ddd_llm.drift.report import render
+
+    options, _ = resolve(opts, path, notify=note)
+    level = FAIL_ON[fail_on.value]
+    done = run_drift(path, [parse_live(s) for s in live], options, facts, notify=notify)
+    form = ReportFormat.json.value if json_out else fmt.value
+    text = render(done.result, form, path, level)
+    if report is not None:
+        report.write_text(text + "\n", encoding="utf-8")
+        err.print(f"wrote {report}", markup=False, highlight=False)
+    else:
+        typer.echo(text)
+    reasons = fail_reasons(done.result, level)
+    for reason in reasons:
+        err.print(f"fail: {reason}", markup=False, highlight=False)
+    raise typer.Exit(1 if reasons else 0)
+
+
+@app.command(cls=Command, epilog=EXIT_CODES)
+def site(
+    out: Annotated[
+        Path,
+        typer.Argument(help="the folder `extract` wrote (holds facts.json)", metavar="OUT"),
+    ],
+    site_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--site-dir",
+            metavar="DIR",
+            help="where mkdocs.yml, docs/ and catalog-info.yaml go (default OUT/site)",
+        ),
+    ] = None,
+    repo_url: RepoUrl = None,
+) -> None:
+    """Write an mkdocs site (Material theme) and a Backstage catalog-info.yaml from OUT.
+
+    Nav by cadence and service, Mermaid charts, a page per service. The citations link
+    to the repository's web pages at the run's commit (the --repo-url, else the git remote
+    origin on GitHub or GitLab), or show as plain path:line when neither is known. Build
+    it with: mkdocs build --strict -f DIR/mkdocs.yml
+    """
+    from ddd_llm.render.site import write_site
+
+    result = write_site(out, site_dir, repo_url)
+    for text in result.notes:
+        note(text)
+    where = result.web.home or result.web.base if result.web else None
+    err.print(
+        f"wrote {result.site_dir / 'mkdocs.yml'}: {len(result.pages)} pages; citations "
+        + (f"link to {where}" if where else "shown as text"),
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command(cls=Command)

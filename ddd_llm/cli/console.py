@@ -82,6 +82,7 @@ def print_report(doc: FactsDocument, verbose: bool = False) -> None:
         f"files scanned: {run.files_scanned} · skipped: {len(unread)} · "
         f"warnings: {len(run.warnings)} · chunks: {run.index.chunks} "
         f"(embedded now: {run.index.embedded}"
+        + (f", left for the first ask: {run.index.pending}" if run.index.pending else "")
         + (
             ""
             if run.index.available
@@ -151,9 +152,11 @@ def _bars(label: str) -> Progress:
 
 
 @contextmanager
-def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
-    """A bar over model calls, shown on stderr once the first call finishes (a run that
-    makes no call, or fails first, prints nothing)."""
+def progress_bar(
+    enabled: bool = True, label: str = "model calls"
+) -> Iterator[Callable[[int, int], None]]:
+    """A bar over model calls (or what `label` names), shown on stderr from the first
+    update on (a run that makes no call, or fails first, prints nothing)."""
     if not enabled:
         yield lambda _done, _total: None
         return
@@ -163,7 +166,7 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
     def update(done: int, total: int) -> None:
         nonlocal progress, task
         if progress is None:
-            progress = _bars("model calls")
+            progress = _bars(label)
             progress.start()
             task = progress.add_task("calls", total=total)
         assert task is not None

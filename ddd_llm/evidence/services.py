@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
-from ddd_llm.models import Citation, FactBase, Service, id_key, make_fact_id
+from ddd_llm.models import Citation, Dependency, FactBase, Service, id_key, make_fact_id
 
 NOT_PACKAGES = frozenset(
     "defaults tasks handlers vars meta templates files library molecule "  # an Ansible role
@@ -65,6 +65,25 @@ class ServiceResolver:
         for svc in services:
             self.known.setdefault(normalise(svc.name), svc.name)
 
+    def known_folder(self, folder: str) -> str | None:
+        """The known service a folder is named for: its whole name, else the longest known
+        name it ends with after a dash (a multi-module project's `<project>-<service>`)."""
+        name = normalise(folder)
+        hit = self.known.get(name)
+        if hit:
+            return hit
+        suffixes = [k for k in self.known if name.endswith("-" + k.strip("-"))]
+        return self.known[max(suffixes, key=len)] if suffixes else None
+
+    def sole_service(self, target: str) -> str | None:
+        """The one service a repository deploys: what a repo-wide dependency (a config file's
+        database connection) belongs to. None with several services, or none."""
+        names = set(self.known.values())
+        if len(names) != 1:
+            return None
+        (name,) = names
+        return None if normalise(name) == normalise(target) else name
+
     def owner(self, path: str) -> str | None:
         parents = [str(p) for p in PurePosixPath(path).parents if str(p) != "."]
         # (1) the longest declared owner folder
@@ -73,9 +92,10 @@ class ServiceResolver:
                 return self.owners[folder]
         if "" in self.owners and path:
             return self.owners[""]
-        # (2) the nearest folder named like a known service
+        # (2) the nearest folder named like a known service, or like a module folder of one
+        # (`spring-petclinic-config-server` holds the service `config-server`)
         for folder in parents:
-            hit = self.known.get(normalise(PurePosixPath(folder).name))
+            hit = self.known_folder(PurePosixPath(folder).name)
             if hit:
                 return hit
         # (3) with no deployment artifact at all, the top-level package
@@ -91,6 +111,8 @@ class ServiceResolver:
         for fact in facts:
             if fact.service is None:
                 owner = self.owner(fact.citations[0].path)
+                if owner is None and isinstance(fact, Dependency):
+                    owner = self.sole_service(fact.target)
                 if owner is not None:
                     fact = with_service(fact, owner)
                     if normalise(owner) not in self.known:

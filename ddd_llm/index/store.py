@@ -1,4 +1,9 @@
-"""Index stage: chunks in a chromadb collection, embedded incrementally by content hash."""
+"""Index stage: chunks in a chromadb collection, embedded incrementally by content hash.
+
+Vectors come from ddd_llm/index/embed.py (our own onnxruntime session, not chromadb's
+embedding function): chromadb stores and searches them. A collection holds one model's
+vectors only: the int8 model's go to their own collection (`collection_for`).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,11 @@ from urllib.parse import urlsplit
 
 from ddd_llm.chunk.chunker import Chunk
 from ddd_llm.errors import IndexUnavailable
+from ddd_llm.index.embed import EMBED_THREADS_ENV, Embedder
+from ddd_llm.index.quantize import int8_model
 from ddd_llm.models import IndexStats
+
+__all__ = ["EMBED_THREADS_ENV", "ChunkIndex", "Hit", "load_embedder", "load_embedding_function"]
 
 ONNX_DIR_ENV = "DDD_LLM_ONNX_DIR"
 ONNX_FILES = (
@@ -24,7 +33,9 @@ ONNX_FILES = (
     "vocab.txt",
 )
 CHROMA_CACHE = Path.home() / ".cache" / "chroma" / "onnx_models" / "all-MiniLM-L6-v2" / "onnx"
-EMBED_BATCH = 64
+WRITE_BATCH = 512
+"""Chunks embedded and written to chroma per step: large writes, and a killed run keeps all
+but the last step's work (progress is reported per step)."""
 
 EmbeddingFunction = Callable[[list[str]], Any]
 
@@ -42,39 +53,32 @@ def find_onnx_dir() -> Path | None:
     return CHROMA_CACHE if _has_model(CHROMA_CACHE) else None
 
 
-_LOADED: dict[Path, Any] = {}
-EMBED_THREADS_ENV = "DDD_LLM_EMBED_THREADS"
-"""Threads per embedding session (default: onnxruntime's, one per core). Batch workers set it
-so that N repositories embedding at once do not each spread over every core."""
+EMBED_MODELS = ("fp32", "int8")
+"""fp32: all-MiniLM-L6-v2 as shipped; int8: its dynamically quantized copy (index/quantize.py)."""
+MODEL_NAME = "all-MiniLM-L6-v2"
+EMBED_KEY = "ddd_llm_embed"
+"""Collection metadata naming the model whose vectors it holds (missing: fp32, older runs)."""
+_LOADED: dict[tuple[Path, str], Embedder] = {}
 
 
-class _ThreadCapped:
-    """onnxruntime as chromadb sees it, with sessions capped at `threads` intra-op threads
-    (chromadb builds the SessionOptions itself and offers no other way to set them)."""
-
-    def __init__(self, ort: Any, threads: int) -> None:
-        self._ort = ort
-        self._threads = threads
-
-    def SessionOptions(self) -> Any:  # noqa: N802 - onnxruntime's name
-        options = self._ort.SessionOptions()
-        options.intra_op_num_threads = self._threads
-        options.inter_op_num_threads = 1
-        return options
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ort, name)
+def model_label(model: str) -> str:
+    """How IndexStats and the collection's metadata name a model: all-MiniLM-L6-v2/int8."""
+    return f"{MODEL_NAME}/{model}"
 
 
-def load_embedding_function() -> Any:
-    """chromadb's default ONNX MiniLM embedding, loaded from a local folder without downloading.
+def load_embedder(model: str = "fp32") -> Embedder:
+    """The index's embedding function: all-MiniLM-L6-v2 (fp32, or its int8 copy) from a
+    local folder, never downloaded; loaded once per process, folder and model.
 
-    Loaded once per process and folder. Raises IndexUnavailable with the fix when the
-    model files are nowhere to be found.
+    Raises IndexUnavailable with the fix when the model files are nowhere to be found.
     """
+    if model not in EMBED_MODELS:
+        raise IndexUnavailable(
+            f"unknown embedding model {model!r}", hint=f"choose one of {', '.join(EMBED_MODELS)}"
+        )
     onnx_dir = find_onnx_dir()
-    if onnx_dir is not None and onnx_dir in _LOADED:
-        return _LOADED[onnx_dir]
+    if onnx_dir is not None and (onnx_dir, model) in _LOADED:
+        return _LOADED[onnx_dir, model]
     if onnx_dir is None:
         where = os.environ.get(ONNX_DIR_ENV)
         detail = (
@@ -83,33 +87,45 @@ def load_embedding_function() -> Any:
             else f"it is not in chromadb's cache ({CHROMA_CACHE})"
         )
         raise IndexUnavailable(
-            f"embedding model all-MiniLM-L6-v2 not found: {detail}",
+            f"embedding model {MODEL_NAME} not found: {detail}",
             hint=f"set {ONNX_DIR_ENV} to a folder holding the ONNX model files, or run once "
             "on a connected machine so chromadb downloads it",
         )
+    model_file = onnx_dir / "model.onnx" if model == "fp32" else int8_model(onnx_dir)
     try:
-        from chromadb.utils.embedding_functions import ONNXMiniLM_L6_V2
-    except ImportError as exc:  # pragma: no cover - chromadb is a hard dependency
-        raise IndexUnavailable(f"chromadb is not importable: {exc}") from None
-
-    model_home = onnx_dir.parent
-
-    class LocalMiniLM(ONNXMiniLM_L6_V2):
-        DOWNLOAD_PATH = model_home
-
-    try:
-        function = LocalMiniLM(preferred_providers=["CPUExecutionProvider"])
-        threads = os.environ.get(EMBED_THREADS_ENV, "")
-        if threads.isdigit() and int(threads) > 0:
-            function.ort = _ThreadCapped(function.ort, int(threads))  # type: ignore[assignment]
-        function(["warm-up"])
+        embedder = Embedder(model_file, onnx_dir / "tokenizer.json", model_label(model))
+        embedder(["warm-up"])
     except Exception as exc:  # noqa: BLE001 - onnxruntime raises many kinds of errors
         raise IndexUnavailable(
-            f"embedding model in {onnx_dir} could not be loaded: {exc}",
+            f"embedding model {model_file} could not be loaded: {exc}",
             hint=f"check the files in {onnx_dir} (model.onnx sha256) or unset {ONNX_DIR_ENV}",
         ) from None
-    _LOADED[onnx_dir] = function
-    return function
+    _LOADED[onnx_dir, model] = embedder
+    return embedder
+
+
+def load_embedding_function() -> Embedder:
+    """The fp32 model (load_embedder("fp32")): the vectors every earlier index holds."""
+    return load_embedder("fp32")
+
+
+class LazyEmbedder:
+    """An embedding function loaded on its first call: opening an index, counting what it
+    holds and dropping what is gone never load the model."""
+
+    def __init__(self, loader: Callable[[], EmbeddingFunction], name: str) -> None:
+        self._loader = loader
+        self._loaded: EmbeddingFunction | None = None
+        self.name = name
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded is not None
+
+    def __call__(self, texts: list[str]) -> Any:
+        if self._loaded is None:
+            self._loaded = self._loader()
+        return self._loaded(texts)
 
 
 def _chroma_settings() -> Any:
@@ -179,7 +195,11 @@ class Hit:
 
 
 class ChunkIndex:
-    """One repository's chunks in one chroma collection; ids are content hashes."""
+    """One repository's chunks in one chroma collection; ids are content hashes.
+
+    `embedding_function` turns texts into vectors (an Embedder, or a LazyEmbedder that
+    loads one on first use); chromadb is given the vectors, never the function.
+    """
 
     def __init__(
         self,
@@ -190,11 +210,13 @@ class ChunkIndex:
     ) -> None:
         self._embed = embedding_function
         self.name = collection
+        self.model: str | None = getattr(embedding_function, "name", None)
+        extra = {EMBED_KEY: self.model} if self.model else {}
         try:
             self._collection = client.get_or_create_collection(
                 name=collection,
-                embedding_function=embedding_function,
-                metadata={"hnsw:space": "cosine", **(metadata or {})},
+                embedding_function=None,
+                metadata={"hnsw:space": "cosine", **extra, **(metadata or {})},
             )
         except Exception as exc:  # noqa: BLE001 - map chromadb's errors at this boundary
             raise IndexUnavailable(f"cannot open chroma collection {collection!r}: {exc}") from None
@@ -209,6 +231,26 @@ class ChunkIndex:
         """True when the collection holds exactly these chunks (one read, nothing embedded)."""
         return self.existing_ids() == {c.id for c in chunks}
 
+    def coverage(self, chunks: Sequence[Chunk]) -> int:
+        """How many of `chunks` have a vector here (what a query can find)."""
+        return len(self.existing_ids() & {c.id for c in chunks})
+
+    def defer(self, chunks: Sequence[Chunk], seed: ChunkIndex | None = None) -> IndexStats:
+        """sync() without embedding: drop stored chunks that no longer exist, copy what
+        `seed` holds, count the rest as pending. Loads no model (`extract --llm none`: the
+        first `ask` or model run embeds them)."""
+        wanted = {c.id: c for c in chunks}
+        have = self.existing_ids()
+        missing = [c for cid, c in wanted.items() if cid not in have]
+        removed = self._remove(sorted(have - wanted.keys()))
+        copied = self._copy_from(seed, missing) if seed is not None and missing else set()
+        return IndexStats(
+            chunks=len(wanted),
+            removed=removed,
+            pending=len(missing) - len(copied),
+            model=self.model,
+        )
+
     def sync(
         self,
         chunks: Sequence[Chunk],
@@ -219,55 +261,81 @@ class ChunkIndex:
 
         Chunks that `seed` (another commit's collection) already holds are copied with
         their vectors instead of embedded again: a new commit costs only its changed chunks.
+        Embedded WRITE_BATCH at a time, texts of similar length together, each distinct
+        text once; `progress(done, total)` after each step.
         """
         wanted = {c.id: c for c in chunks}
         have = self.existing_ids()
         to_add = [c for cid, c in wanted.items() if cid not in have]
-        to_remove = sorted(have - wanted.keys())
-        try:
-            if to_remove:
-                for i in range(0, len(to_remove), 1000):
-                    self._collection.delete(ids=to_remove[i : i + 1000])
-            if seed is not None and to_add:
-                copied = self._copy_from(seed, to_add)
-                to_add = [c for c in to_add if c.id not in copied]
-            for i in range(0, len(to_add), EMBED_BATCH):
-                batch = to_add[i : i + EMBED_BATCH]
+        removed = self._remove(sorted(have - wanted.keys()))
+        if seed is not None and to_add:
+            copied = self._copy_from(seed, to_add)
+            to_add = [c for c in to_add if c.id not in copied]
+        to_add.sort(key=lambda c: (len(c.text), c.text))  # repeats side by side: embedded once
+        if progress is not None and to_add:
+            progress(0, len(to_add))
+        for i in range(0, len(to_add), WRITE_BATCH):
+            batch = to_add[i : i + WRITE_BATCH]
+            vectors = self._vectors([c.text for c in batch])
+            try:
                 self._collection.add(
                     ids=[c.id for c in batch],
+                    embeddings=vectors,
                     documents=[c.text for c in batch],
                     metadatas=[_metadata(c) for c in batch],
                 )
-                if progress is not None:
-                    progress(min(i + EMBED_BATCH, len(to_add)), len(to_add))
+            except Exception as exc:  # noqa: BLE001
+                raise IndexUnavailable(f"writing to the chroma index failed: {exc}") from None
+            if progress is not None:
+                progress(i + len(batch), len(to_add))
+        return IndexStats(
+            chunks=len(wanted), embedded=len(to_add), removed=removed, model=self.model
+        )
+
+    def _vectors(self, texts: list[str]) -> Any:
+        try:
+            return self._embed(texts)
+        except IndexUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - onnxruntime raises many kinds of errors
+            raise IndexUnavailable(f"embedding failed: {exc}") from None
+
+    def _remove(self, ids: Sequence[str]) -> int:
+        try:
+            for i in range(0, len(ids), 1000):
+                self._collection.delete(ids=list(ids[i : i + 1000]))
         except Exception as exc:  # noqa: BLE001
             raise IndexUnavailable(f"writing to the chroma index failed: {exc}") from None
-        return IndexStats(chunks=len(wanted), embedded=len(to_add), removed=len(to_remove))
+        return len(ids)
 
     def _copy_from(self, seed: ChunkIndex, chunks: Sequence[Chunk]) -> set[str]:
         copied: set[str] = set()
-        for i in range(0, len(chunks), 1000):
-            batch = {c.id: c for c in chunks[i : i + 1000]}
-            found = seed._collection.get(ids=list(batch), include=["embeddings"])
-            ids = [str(x) for x in found["ids"]]
-            if not ids:
-                continue
-            self._collection.add(
-                ids=ids,
-                embeddings=[list(map(float, e)) for e in found["embeddings"]],
-                documents=[batch[cid].text for cid in ids],
-                metadatas=[_metadata(batch[cid]) for cid in ids],
-            )
-            copied.update(ids)
+        try:
+            for i in range(0, len(chunks), 1000):
+                batch = {c.id: c for c in chunks[i : i + 1000]}
+                found = seed._collection.get(ids=list(batch), include=["embeddings"])
+                ids = [str(x) for x in found["ids"]]
+                if not ids:
+                    continue
+                self._collection.add(
+                    ids=ids,
+                    embeddings=found["embeddings"],
+                    documents=[batch[cid].text for cid in ids],
+                    metadatas=[_metadata(batch[cid]) for cid in ids],
+                )
+                copied.update(ids)
+        except Exception as exc:  # noqa: BLE001
+            raise IndexUnavailable(f"copying vectors from {seed.name!r} failed: {exc}") from None
         return copied
 
     def query(self, text: str, n_results: int = 8, paths: Sequence[str] | None = None) -> list[Hit]:
         where: dict[str, Any] | None = None
         if paths:
             where = {"path": {"$in": list(paths)}}
+        vector = self._vectors([text])
         try:
             found = self._collection.query(
-                query_texts=[text],
+                query_embeddings=vector,
                 n_results=n_results,
                 where=where,
                 include=["documents", "metadatas", "distances"],
@@ -299,23 +367,39 @@ def _metadata(chunk: Chunk) -> dict[str, str | int]:
     }
 
 
-def open_shared(
-    client: Any, repo: str, commit: str | None, embedding_function: Any, now: str
-) -> tuple[ChunkIndex, ChunkIndex | None]:
-    """This commit's collection on a shared server, and the repository's newest other one.
+def collection_for(model: str, base: str = "chunks") -> str:
+    """The collection a model's vectors go to: `base` for fp32 (as every earlier run named
+    it), `base-int8` for the int8 copy; one collection never mixes two models' vectors."""
+    return base if model == "fp32" else f"{base}-{model}"
 
-    Collections of the repository beyond the newest SHARED_KEEP are dropped, so a nightly
-    run over many commits does not grow the server without bound.
+
+def open_shared(
+    client: Any,
+    repo: str,
+    commit: str | None,
+    embedding_function: Any,
+    now: str,
+    model: str = "fp32",
+) -> tuple[ChunkIndex, ChunkIndex | None]:
+    """This commit's collection on a shared server, and the repository's newest other one
+    holding the same model's vectors.
+
+    Collections of the repository (per model) beyond the newest SHARED_KEEP are dropped, so
+    a nightly run over many commits does not grow the server without bound.
     """
-    name = collection_name(repo, commit)
-    slug = name.rsplit("-", 1)[0]
+    base = collection_name(repo, commit)
+    slug = base.rsplit("-", 1)[0]
+    name = collection_for(model, base)
+    label = model_label(model)
     try:
         listed = client.list_collections()
         others = sorted(
             (
                 (str((c.metadata or {}).get(CREATED_KEY, "")), str(c.name))
                 for c in listed
-                if (c.metadata or {}).get(REPO_KEY) == slug and c.name != name
+                if (c.metadata or {}).get(REPO_KEY) == slug
+                and (c.metadata or {}).get(EMBED_KEY, model_label("fp32")) == label
+                and c.name != name
             ),
             reverse=True,
         )

@@ -28,8 +28,17 @@ from ddd_llm.models import (
 PLACEHOLDER = re.compile(
     r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}"
     r"|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}"
+    r"|\{\{\s*\.Values\.([A-Za-z_][\w.]*)\s*\}\}"
 )
-"""`{{ var }}` (Jinja/Ansible/Helm-style) and `${VAR}` / `${VAR:-fallback}` (shell/compose)."""
+"""`{{ var }}` (Jinja/Ansible), `${VAR}` / `${VAR:-fallback}` (shell/compose) and a Helm
+template's `{{ .Values.a.b }}` (the chart's values key `a.b`)."""
+_PORT_SUMMARY = re.compile(r"on port (\d{1,5})$")
+
+
+def _name(match: re.Match[str]) -> str:
+    return match.group(1) or match.group(2) or match.group(4)
+
+
 FIELDS: dict[type[FactBase], tuple[str, ...]] = {
     HealthCheck: ("target",),
     ResourceRequirement: ("value", "request", "limit"),
@@ -67,7 +76,7 @@ def resolve_placeholders(facts: list[FactBase]) -> list[FactBase]:
         def substitute(
             match: re.Match[str], service: str | None = fact.service, cited: list[Citation] = cited
         ) -> str:
-            name = match.group(1) or match.group(2)
+            name = _name(match)
             definition = defs.get((service, name)) or defs.get((None, name))
             if definition is None or definition.default is None:
                 fallback = match.group(3)
@@ -84,7 +93,7 @@ def resolve_placeholders(facts: list[FactBase]) -> list[FactBase]:
                 if resolved != value:
                     update[name] = resolved
         if isinstance(fact, ConfigParameter) and not fact.secret:
-            refs = {m.group(1) or m.group(2) for m in PLACEHOLDER.finditer(fact.default or "")}
+            refs = {_name(m) for m in PLACEHOLDER.finditer(fact.default or "")}
             if any(secrets.get(r) for r in refs):
                 # A value built from a secret is a secret: keep neither.
                 update = {"secret": True, "default": None}
@@ -97,6 +106,10 @@ def resolve_placeholders(facts: list[FactBase]) -> list[FactBase]:
             target = update.get("target", fact.target)
             if fact.check_type == "tcp" and str(target).isascii() and str(target).isdigit():
                 update["port"] = int(target)
+            # a Helm probe's `port: {{ .Values.service.port }}`, noted in its summary
+            stated = _PORT_SUMMARY.search(str(update.get("summary", "")))
+            if stated is not None and "port" not in update:
+                update["port"] = int(stated.group(1))
         citations = list(fact.citations)
         citations += [c for c in cited if c not in citations]
         update["citations"] = citations

@@ -321,6 +321,7 @@ class Classifier:
     def __post_init__(self) -> None:
         self._include = _globs(self.include)
         self._exclude = _globs(self.exclude)
+        self._any = {junk: _any_of(self.rules, junk=junk) for junk in (True, False)}
 
     def classify(self, path: str, text: str | None = None) -> Verdict:
         """The verdict on one repo-relative posix path; `text` enables the content rules."""
@@ -350,6 +351,9 @@ class Classifier:
     def _by_path(
         self, path: str, off: frozenset[Category], operational: bool, *, junk: bool
     ) -> Verdict | None:
+        matches_any = self._any[junk]
+        if matches_any is not None and not matches_any.search(path):
+            return None  # most paths: one search instead of one per rule
         for rule in self.rules.path_rules:
             if (rule.category in JUNK) != junk or rule.category in off:
                 continue
@@ -384,6 +388,15 @@ class Classifier:
         return None
 
 
+def _any_of(rules: RuleSet, *, junk: bool) -> re.Pattern[str] | None:
+    """One pattern matching where any (junk or other) path rule matches: a prefilter."""
+    patterns = [r.pattern.pattern for r in rules.path_rules if (r.category in JUNK) == junk]
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+    except re.error:  # a rule the alternation cannot hold (a global flag): no prefilter
+        return None
+
+
 def _by_attributes(attributes: Mapping[str, tuple[bool, str]]) -> Verdict | None:
     for family, category in (
         ("vendored", Category.vendored),
@@ -405,8 +418,7 @@ def _minified(rule: MinifiedRule, suffix: str, text: str) -> Verdict | None:
     the end of one, or a very long average line in any other non-prose file."""
     if not text:
         return None
-    lines = text.split("\n")
-    average = len(text) / len(lines)
+    average = len(text) / (text.count("\n") + 1)
     if suffix in rule.code_suffixes:
         if average > rule.code_average:
             return Verdict(
@@ -414,7 +426,7 @@ def _minified(rule: MinifiedRule, suffix: str, text: str) -> Verdict | None:
                 f"{average:.0f} characters per line on average",
                 "linguist generated.rb minified_files?",
             )
-        tail = [line for line in lines[-3:] if line.strip()][-2:]
+        tail = [line for line in text.rsplit("\n", 3)[-3:] if line.strip()][-2:]
         if any(rule.source_map.search(line) for line in tail):
             return Verdict(
                 Category.generated,

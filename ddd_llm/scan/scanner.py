@@ -22,6 +22,7 @@ import pathspec
 from ddd_llm.errors import InputError
 from ddd_llm.models import Diagnostic, Skipped
 from ddd_llm.scan.linguist import NORMAL, Verdict, classify_files
+from ddd_llm.scan.pool import pool_map, pool_size
 from ddd_llm.scan.redact import redact_text
 
 VENDORED_DIRS = frozenset(
@@ -192,13 +193,17 @@ def _decode(data: bytes, rel: str, result: ScanResult) -> str:
         return data.decode("utf-8", errors="replace")
 
 
+_CONTROL = bytes(b for b in range(32) if b < 9 or 13 < b)
+"""The control bytes (but tab, line feed, vertical tab, form feed and carriage return)."""
+
+
 def _looks_binary(data: bytes) -> bool:
     head = data[:8192]
     if b"\x00" in head:
         return True
     if not head:
         return False
-    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    control = len(head) - len(head.translate(None, _CONTROL))
     return control / len(head) > 0.10
 
 
@@ -314,10 +319,11 @@ def _check_root(root: Path) -> None:
         )
 
 
-def _readable(
+def _kept_paths(
     root: Path, result: ScanResult, max_bytes: int, include: Sequence[str] = ()
-) -> Iterator[tuple[str, bytes]]:
-    """The bytes of every file scan keeps, in scan's order; the others are skipped in `result`."""
+) -> Iterator[tuple[str, Path]]:
+    """Every file scan reads, in scan's order; those it does not read are skipped in `result`
+    (by their name, type or size: nothing is read here)."""
     for rel, path in _walk(root, result, included_folders(include)):
         try:
             st = path.stat()
@@ -337,14 +343,56 @@ def _readable(
         if st.st_size > max_bytes:
             result.skip(rel, f"larger than {max_bytes} bytes ({st.st_size})")
             continue
-        data = _read(path, max_bytes)
+        yield rel, path
+
+
+def _bytes(path: Path, max_bytes: int) -> bytes | str:
+    """The bytes of a kept path, or why scan skips it (unreadable, grown, binary content)."""
+    data = _read(path, max_bytes)
+    if isinstance(data, str):
+        return data
+    if _looks_binary(data):
+        return "binary content"
+    return data
+
+
+def _readable(
+    root: Path, result: ScanResult, max_bytes: int, include: Sequence[str] = ()
+) -> Iterator[tuple[str, bytes]]:
+    """The bytes of every file scan keeps, in scan's order; the others are skipped in `result`."""
+    for rel, path in _kept_paths(root, result, max_bytes, include):
+        data = _bytes(path, max_bytes)
         if isinstance(data, str):
             result.skip(rel, data)
             continue
-        if _looks_binary(data):
-            result.skip(rel, "binary content")
-            continue
         yield rel, data
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """One kept path read in a worker: why it was skipped, or its scanned file."""
+
+    skipped: str | None = None
+    file: ScannedFile | None = None
+    redactions: tuple[Redaction, ...] = ()
+    warning: Diagnostic | None = None
+
+
+def _load(item: tuple[str, str, int]) -> _Loaded:
+    """Read, decode and redact one file (a pool worker's unit of scan)."""
+    rel, path, max_bytes = item
+    data = _bytes(Path(path), max_bytes)
+    if isinstance(data, str):
+        return _Loaded(skipped=data)
+    decoding = ScanResult(Path("."))
+    redacted = redact_text(_decode(data, rel, decoding), rel)
+    return _Loaded(
+        file=ScannedFile(path=rel, text=redacted.text, sha256=content_hash(data), size=len(data)),
+        redactions=tuple(
+            Redaction(rel, f.line, f.kind, f.end_line or f.line) for f in redacted.findings
+        ),
+        warning=decoding.warnings[0] if decoding.warnings else None,
+    )
 
 
 def nothing_to_read(root: Path, skipped: int) -> InputError:
@@ -384,19 +432,41 @@ def scan(
     max_bytes: int = MAX_FILE_BYTES,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    workers: int | None = None,
 ) -> ScanResult:
     """Every readable text file under `root`, with a reason for each file left out, and each
-    kept file classified; `include`/`exclude`: gitwildmatch globs overriding the classes."""
+    kept file classified; `include`/`exclude`: gitwildmatch globs overriding the classes.
+
+    `workers`: processes reading and redacting (default: `pool_size`); the result is the
+    same whatever the number."""
     _check_root(root)
     result = ScanResult(root=root)
-    for rel, data in _readable(root, result, max_bytes, include):
-        redacted = redact_text(_decode(data, rel, result), rel)
-        result.redactions.extend(
-            Redaction(rel, f.line, f.kind, f.end_line or f.line) for f in redacted.findings
-        )
-        result.files.append(
-            ScannedFile(path=rel, text=redacted.text, sha256=content_hash(data), size=len(data))
-        )
+    # The walk's skips and the reads' skips interleave as they do in one process: each
+    # read's outcome is recorded at its path's place in the walk.
+    order: list[str | None] = []
+    reads: list[tuple[str, str, int]] = []
+    walked = ScanResult(root=root)
+    placed = 0
+    for rel, path in _kept_paths(root, walked, max_bytes, include):
+        order.extend([None] * (len(walked.skipped) - placed))
+        placed = len(walked.skipped)
+        order.append(rel)
+        reads.append((rel, str(path), max_bytes))
+    order.extend([None] * (len(walked.skipped) - placed))
+    loaded = pool_map(_load, reads, pool_size(len(reads), workers))
+    walk_skips = iter(walked.skipped)
+    for kept in order:
+        if kept is None:
+            result.skipped.append(next(walk_skips))
+            continue
+        done = next(loaded)
+        if done.skipped is not None or done.file is None:
+            result.skip(kept, done.skipped or "not readable")
+            continue
+        if done.warning is not None:
+            result.warnings.append(done.warning)
+        result.redactions.extend(done.redactions)
+        result.files.append(done.file)
     result.verdicts = classify_files(
         ((f.path, f.text) for f in result.files), include=include, exclude=exclude
     )

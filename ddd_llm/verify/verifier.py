@@ -51,6 +51,7 @@ from ddd_llm.models import (
 )
 from ddd_llm.scan.repotext import RepoText, key_path, normalise
 from ddd_llm.verify.consistency import cross_artifact_checks
+from ddd_llm.verify.documented import chart_reads_check, documented_procedure_check
 from ddd_llm.verify.roles import (
     LineOwners,
     bound_numbers,
@@ -587,9 +588,11 @@ def claim_status(claim: FactBase, checks: list[Check]) -> Status:
     if all(c.passed for c in checks):
         return "verified"
     documented_command = isinstance(claim, ValidationMethod) and any(
-        c.name == "command_exists" and c.passed for c in checks
+        c.name in ("command_exists", "documented_procedure") and c.passed for c in checks
     )
-    if documented_command and all(c.passed for c in checks if c.name != "code_evidence"):
+    if documented_command and all(
+        c.passed for c in checks if c.name not in ("code_evidence", "documented_procedure")
+    ):
         # A documented procedure whose script, target or endpoint exists is evidence enough.
         return "verified"
     return "unverified"
@@ -605,14 +608,32 @@ def verify_static(
     fact: FactBase, files: RepoText, conflicts: list[Conflict], extra: list[Check]
 ) -> FactBase:
     checks = citation_checks(fact, files)
+    update: dict[str, Any] = {}
     for conflict in conflicts:
         # A deployment file setting a value other than the code's default is normal layering
         # between static artifacts; anything else that disagrees is a contradiction.
         layered = conflict.field == "default"
         detail = conflict.describe() + (" (deployment value over a default)" if layered else "")
+        if lists_some_of(conflict):
+            layered = True
+            detail = conflict.describe() + " (one source lists only some of the other's values)"
+            if len(conflict.other) > len(conflict.kept):
+                update["allowed_values"] = conflict.other  # every value any source accepts
         checks.append(Check(name="values_agree", passed=layered, detail=detail))
     checks.extend(extra)
-    return _with(fact, static_status(checks), checks)
+    return _with(fact, static_status(checks), checks, **update)
+
+
+def lists_some_of(conflict: Conflict) -> bool:
+    """Allowed values where one source (a sample config's comment, a doc) lists a subset of
+    another's (the code's table): incomplete documentation, not a contradiction."""
+    if conflict.field != "allowed_values":
+        return False
+    if not isinstance(conflict.kept, list) or not isinstance(conflict.other, list):
+        return False
+    kept = {str(v).lower() for v in conflict.kept}
+    other = {str(v).lower() for v in conflict.other}
+    return bool(kept and other) and (kept <= other or other <= kept)
 
 
 _QUANTITY = re.compile(
@@ -649,6 +670,12 @@ def service_known_check(claim: FactBase, view: StaticView) -> Check | None:
         return None
     if claim.service and claim.service in view.services:
         return Check(name="service_known", passed=True, detail=f"{claim.service!r} is a service")
+    if claim.service is None and not view.services:
+        return Check(
+            name="service_known",
+            passed=True,
+            detail="the repository names no services: the fact is the repository's own",
+        )
     return Check(
         name="service_known",
         passed=False,
@@ -677,7 +704,9 @@ def scope_checks(claim: FactBase, files: RepoText, view: StaticView) -> list[Che
         for c in claim.citations
         if files.resolve(c.path) is not None
     )
-    named = mentions(cited, [claim.name.lstrip("-")])
+    named = mentions(cited, [claim.name.lstrip("-")]) or any(
+        nested_key(claim, files, c) for c in claim.citations if files.resolve(c.path)
+    )
     other = other_parameter_on_lines(claim, claim.citations, view.by_id.values(), named)
     if other:
         out.append(Check(name="values_agree", passed=False, detail=other))
@@ -713,7 +742,10 @@ def scope_checks(claim: FactBase, files: RepoText, view: StaticView) -> list[Che
 def verify_claim(claim: FactBase, files: RepoText, view: StaticView) -> list[Check]:
     checks = citation_checks(claim, files)
     checks.extend(scope_checks(claim, files, view))
-    checks.append(code_evidence_check(claim, files))
+    evidence = code_evidence_check(claim, files)
+    if not evidence.passed and isinstance(claim, ConfigParameter):
+        evidence = chart_reads_check(claim, files) or evidence
+    checks.append(evidence)
     values = values_in_source_check(claim, files)
     for extra in (
         values,
@@ -734,6 +766,10 @@ def verify_claim(claim: FactBase, files: RepoText, view: StaticView) -> list[Che
         command = command_exists_check(claim, files)
         if command is not None:
             checks.append(command)
+        if not any(c.passed for c in checks if c.name == "code_evidence"):
+            documented = documented_procedure_check(claim, files, view.services)
+            if documented is not None:
+                checks.append(documented)
     return checks
 
 

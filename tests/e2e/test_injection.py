@@ -160,9 +160,17 @@ INERT = {"facts.json", "claims-to-confirm.md", "chunks.jsonl"}
 """Where an obeyed claim may appear: the data files, and the appendix that quotes it."""
 
 
+def report_actions(html: str) -> str:
+    """report.html without what it quotes: its claims to confirm, and the repository's cited
+    lines (every `<pre>`, in the facts table and the evidence section)."""
+    html = html[: html.index('<h2 id="claims">')] + html[html.index('<h2 id="manifest">') :]
+    return re.sub(r"<pre>.*?</pre>", "", html, flags=re.S)
+
+
 def test_obeyed_injection_reaches_no_artifact_as_an_action(tmp_path: Path) -> None:
-    """Every artifact (Markdown, SARIF) grepped for the injected markers: an obedient model's
-    claims appear only quoted and escaped in claims-to-confirm.md."""
+    """Every artifact (Markdown, SARIF, the report's own HTML) grepped for the injected
+    markers: an obedient model's claims appear only quoted and escaped in claims-to-confirm.md
+    and in report.html's claims to confirm."""
     from ddd_llm.apps.check import run_check
     from ddd_llm.render.sarif import to_sarif
 
@@ -177,6 +185,10 @@ def test_obeyed_injection_reaches_no_artifact_as_an_action(tmp_path: Path) -> No
     assert checked.reused
     outputs = {p.name: p.read_text() for p in result.out_dir.iterdir() if p.is_file()}
     outputs["check.sarif"] = json.dumps(to_sarif(checked.document, REPO))
+    report = outputs["report.html"]
+    outputs["report.html"] = report_actions(report)
+    listed = report[report.index('<h2 id="claims">') : report.index('<h2 id="evidence">')]
+    assert "mongo" in listed.lower() and "<blockquote>" in listed, "report.html lists no claim"
     hits = {
         name: sorted({m.group(0).lower() for m in MARKERS.finditer(text)})
         for name, text in outputs.items()

@@ -16,7 +16,10 @@ from ddd_llm.llm import local_available
 from tests.conftest import REPO
 
 ROOT = REPO
-FIXTURES = sorted(p.name for p in (ROOT / "fixtures").iterdir() if p.is_dir())
+LIVE_DUMPS = "live"  # recorded live-system dumps for `ddd-llm drift`, not a repository
+FIXTURES = sorted(
+    p.name for p in (ROOT / "fixtures").iterdir() if p.is_dir() and p.name != LIVE_DUMPS
+)
 
 pytestmark = [
     pytest.mark.slow,

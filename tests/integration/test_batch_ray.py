@@ -47,6 +47,7 @@ def test_ray_executor_matches_local_processes(tmp_path: Path) -> None:
         # Written by the driver from what the task returned; the index where the driver is.
         assert (ray_out / repo.name / "facts.json").is_file()
         assert (ray_out / repo.name / "runbook-daily.md").is_file()
+        assert (ray_out / repo.name / "report.html").is_file()
         assert (ray_out / repo.name / "index").is_dir()
         kinds = {e.kind for e in events if e.repo == repo.name}
         assert {"step", "done"} <= kinds  # progress came back from the Ray workers

@@ -19,7 +19,7 @@ from ddd_llm.cli.app import app
 from ddd_llm.config import ExtractOptions
 from ddd_llm.index.store import collection_name, http_client
 from ddd_llm.llm import ProviderSettings
-from ddd_llm.pipeline import dry_run, extract
+from ddd_llm.pipeline import dry_run, extract, prepare
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
@@ -79,7 +79,8 @@ def test_shared_store_gives_the_embedded_stores_results(tmp_path: Path, chroma_u
     assert collection_name("alpha", None) in collections(chroma_url)
 
     remote = extract(repo, ExtractOptions(out_dir=tmp_path / "r2", chroma_url=chroma_url))
-    assert remote.document.run.index.embedded == 0  # the dry run already embedded them
+    # The dry run already embedded them (and a run without a model embeds nothing anyway).
+    assert remote.document.run.index.embedded == remote.document.run.index.pending == 0
     assert remote.document.run.index.location == f"{chroma_url}#alpha-worktree"
 
 
@@ -100,12 +101,13 @@ def test_a_new_commit_gets_its_own_collection_seeded_from_the_last(
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     first = commit("one")
     opts = ExtractOptions(out_dir=tmp_path / "out", chroma_url=chroma_url)
-    one = extract(repo, opts).document.run.index
+    # prepare() embeds (as a model run or ask does; extract --llm none leaves it to ask).
+    one = prepare(repo, opts).index_stats
     assert one.embedded == one.chunks > 0
 
     (repo / "api/app/settings.py").write_text('import os\nX = os.getenv("X", "1")\n')
     second = commit("two")
-    two = extract(repo, opts).document.run.index
+    two = prepare(repo, opts).index_stats
     assert 0 < two.embedded < two.chunks  # only the changed file's chunks
     names = collections(chroma_url)
     assert collection_name("beta", first) in names and collection_name("beta", second) in names

@@ -169,6 +169,71 @@ class _Styles:
         return None
 
 
+@dataclass(frozen=True)
+class _Registered:
+    """A flag a library function registers: its name, type, and its default (a literal, or
+    the call's argument at `from_arg`)."""
+
+    name: str
+    value_type: ValueType
+    default: str | None = None
+    from_arg: int | None = None
+
+
+REGISTRARS: dict[tuple[str, str], tuple[_Registered, ...]] = {
+    # prometheus/exporter-toolkit: the web listener of every Prometheus exporter
+    ("/exporter-toolkit/web/kingpinflag", "AddFlags"): (
+        _Registered("--web.listen-address", "list", from_arg=1),
+        _Registered("--web.config.file", "string", ""),
+        _Registered("--web.systemd-socket", "bool", "false"),
+    ),
+    # prometheus/common: the log flags (promslog, and promlog before it)
+    ("/common/promslog/flag", "AddFlags"): (
+        _Registered("--log.level", "enum", "info"),
+        _Registered("--log.format", "enum", "logfmt"),
+    ),
+    ("/common/promlog/flag", "AddFlags"): (
+        _Registered("--log.level", "enum", "info"),
+        _Registered("--log.format", "enum", "logfmt"),
+    ),
+}
+"""(import path suffix, function) → the flags it registers: their names live in another
+module, so the call site is the evidence in this repository."""
+
+
+def registered_params(f: GoFile) -> list[Param]:
+    params: list[Param] = []
+    for m in f.matches("registrars"):
+        pkg, fn, call = m.node("registrar.pkg"), m.node("registrar.fn"), m.node("registrar")
+        if pkg is None or fn is None or call is None:
+            continue
+        path = f.imports.get(_ts.text(pkg), "")
+        flags = next(
+            (
+                v
+                for (suffix, name), v in REGISTRARS.items()
+                if name == _ts.text(fn) and path.endswith(suffix)
+            ),
+            (),
+        )
+        passed = args(m.node("registrar.args"))
+        for flag in flags:
+            default = flag.default
+            if flag.from_arg is not None and flag.from_arg < len(passed):
+                default = f.string(passed[flag.from_arg])
+            params.append(
+                Param(
+                    name=flag.name,
+                    kind="flag",
+                    lines=[cite(call)],
+                    value_type=flag.value_type,
+                    default=default,
+                    usage=f"registered by {path}",
+                )
+            )
+    return params
+
+
 def flag_params(f: GoFile, result: AnalyzerResult) -> list[Param]:
     found = list(f.matches("flags"))
     styles = _Styles(f, found)
@@ -182,6 +247,7 @@ def flag_params(f: GoFile, result: AnalyzerResult) -> list[Param]:
             params.extend(_kingpin(f, m, call))
         if (lit := m.node("urfave")) is not None and _ts.text(m.node("urfave.pkg")) in urfave:
             params.extend(_urfave(f, m, lit))
+    params.extend(registered_params(f))
     return params
 
 

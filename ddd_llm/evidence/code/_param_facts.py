@@ -72,8 +72,19 @@ PLATFORM_ENV = frozenset(
         "PROFILE",
         "TARGET",
         "HOST",
+        # set by systemd for the service it starts (sd_notify, socket activation, watchdog)
+        "NOTIFY_SOCKET",
+        "LISTEN_FDS",
+        "LISTEN_PID",
+        "LISTEN_FDNAMES",
+        "WATCHDOG_USEC",
+        "WATCHDOG_PID",
+        "INVOCATION_ID",
+        "JOURNAL_STREAM",
     }
 )
+INFO_FLAGS = frozenset({"--help", "-help", "--version", "-version", "--usage"})
+"""Flags that print and exit: they set nothing an operator configures."""
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 FLAG_NAME = re.compile(r"^--?[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _MEASURE = re.compile(
@@ -110,6 +121,14 @@ _HELP_DEFAULT = re.compile(
     r"[\"'`]?(?P<value>[\w./:\-]+?)[\"'`]?(?=[\s),;]|\.?$)"
 )
 """A default the help text states: `Default: 3890`, `(default 8080)`, `defaults to "info"`."""
+
+
+def stated_default(text: str) -> str | None:
+    """The default a description states (`Defaults to `ROTATE``, `default is `single-az``),
+    or None; the first statement wins."""
+    found = _HELP_DEFAULT.search(text)
+    return found.group("value").rstrip(".") if found else None
+
 
 SKIP_DIRS = frozenset(
     {
@@ -198,7 +217,7 @@ class Collector:
             return
         if param.what == ENV and (param.name in PLATFORM_ENV or not ENV_NAME.match(param.name)):
             return
-        if param.what == FLAG and not FLAG_NAME.match(param.name):
+        if param.what == FLAG and (not FLAG_NAME.match(param.name) or param.name in INFO_FLAGS):
             return
         known = self.params.get(param.name)
         if known is None:
@@ -310,8 +329,7 @@ class Collector:
 
     def _fact(self, p: Param) -> ConfigParameter:
         if p.default is None and p.help and not p.required:
-            stated = _HELP_DEFAULT.search(p.help)
-            p.default = stated.group("value").rstrip(".") if stated else None
+            p.default = stated_default(p.help)
         value_type = p.value_type or infer_value_type(p.default)
         low, high, source = p.low, p.high, p.range_source
         if source is None and p.help and value_type in _NUMERIC:

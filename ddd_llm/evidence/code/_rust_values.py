@@ -38,6 +38,8 @@ class RustFile:
     functions: dict[str, ts.Node] = field(default_factory=dict)
     defaults: dict[str, dict[str, ts.Node]] = field(default_factory=dict)
     """Struct name → field → the value its `impl Default` gives it."""
+    enum_defaults: dict[str, str] = field(default_factory=dict)
+    """Enum name → its `#[default]` variant as the config spells it (serde `rename_all`)."""
 
     @classmethod
     def read(cls, root: ts.Node) -> RustFile:
@@ -52,6 +54,7 @@ class RustFile:
             impl_type, default_body = match.node("impl_type"), match.node("default_body")
             if impl_type is not None and default_body is not None:
                 found.defaults[_ts.text(impl_type)] = _struct_fields(_tail(default_body))
+        found.enum_defaults = _enum_defaults(root)
         return found
 
     def literal(self, node: ts.Node | None, depth: int = 0) -> str | None:
@@ -248,3 +251,40 @@ def renamed(name: str, rule: str | None) -> str:
     if rule == "SCREAMING-KEBAB-CASE":
         return "-".join(words).upper()
     return name
+
+
+def _enum_defaults(root: ts.Node) -> dict[str, str]:
+    """`#[derive(Default)] enum LogLevel { …, #[default] Info, … }` → {"LogLevel": "Info"},
+    renamed as the enum's `#[serde(rename_all = "UPPERCASE")]` says (`INFO`)."""
+    found: dict[str, str] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type != "enum_item":
+            stack.extend(c for c in node.named_children if c.type != "function_item")
+            continue
+        name, body = node.child_by_field_name("name"), node.child_by_field_name("body")
+        if name is None or body is None:
+            continue
+        marked = False
+        for child in body.named_children:
+            if child.type == "attribute_item":
+                marked = _ts.text(child).replace(" ", "") == "#[default]"
+            elif child.type == "enum_variant":
+                variant = child.child_by_field_name("name")
+                if marked and variant is not None:
+                    found[_ts.text(name)] = renamed(_ts.text(variant), _rename_all(node))
+                    break
+                marked = False
+    return found
+
+
+def _rename_all(enum: ts.Node) -> str | None:
+    """The `rename_all` rule of the serde attribute right above an item."""
+    sibling = enum.prev_named_sibling
+    while sibling is not None and sibling.type == "attribute_item":
+        rule = re.search(r'rename_all\s*=\s*"([^"]+)"', _ts.text(sibling))
+        if rule and "serde" in _ts.text(sibling):
+            return rule.group(1)
+        sibling = sibling.prev_named_sibling
+    return None

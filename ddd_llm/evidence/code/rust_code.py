@@ -222,6 +222,13 @@ def _arg(args: list[AttrArg], key: str) -> AttrArg | None:
     return next((a for a in args if a.key == key), None)
 
 
+def _base_type(type_text: str) -> str:
+    return type_text.replace("Option<", "").rstrip(">").split("::")[-1].strip()
+
+
+_NON_ZERO = re.compile(r"\bNonZeroU(?:8|16|32|64|128|size)\b")
+
+
 def _read_clap_field(rust: RustFile, out: Collector, f: _Field, args: list[AttrArg]) -> None:
     if any(a.key in ("subcommand", "flatten", "skip", "external_subcommand") for a in args):
         return
@@ -238,6 +245,8 @@ def _read_clap_field(rust: RustFile, out: Collector, f: _Field, args: list[AttrA
             base.default = _token_literal(rust, arg)
         elif value_type == "bool":
             base.default = "false"
+        else:  # bare `default_value_t`: the type's Default, an enum's `#[default]` variant
+            base.default = rust.enum_defaults.get(_base_type(f.type_text))
         break
     if base.default is None and value_type == "bool":
         base.default = "false"
@@ -255,6 +264,8 @@ def _read_clap_field(rust: RustFile, out: Collector, f: _Field, args: list[AttrA
         ):
             base.allowed = [s for s in strings if s is not None]
             base.value_type = "enum"
+    if base.low is None and _NON_ZERO.search(f.type_text):
+        base.low, base.range_source = 1, "declared"  # `NonZeroUsize` holds no zero
     base.required = not (optional or has_default or value_type in ("bool", "list"))
     explicit = _arg(args, "required")
     if explicit is not None:
@@ -309,7 +320,9 @@ def _config_prefixes(structs: list[_Struct], config: dict[str, _Struct]) -> dict
                 inner = type_of(f.type_text)
                 base = f.type_text.replace("Option<", "").rstrip(">").split("::")[-1].strip()
                 if base == name and inner[0] is None and parent.name != name:
-                    found = prefix(parent.name, depth + 1) + _field_key(parent, f) + "."
+                    # `#[serde(flatten)]` puts the inner struct's keys at its holder's level
+                    own = "" if _flattened(f) else _field_key(parent, f) + "."
+                    found = prefix(parent.name, depth + 1) + own
                     prefixes[name] = found
                     return found
         prefixes[name] = ""
@@ -319,6 +332,10 @@ def _config_prefixes(structs: list[_Struct], config: dict[str, _Struct]) -> dict
         if s.name in config:
             prefix(s.name)
     return prefixes
+
+
+def _flattened(f: _Field) -> bool:
+    return any(a.key == "flatten" for a in f.attrs.get("serde", []))
 
 
 def _field_key(s: _Struct, f: _Field) -> str:
@@ -340,6 +357,8 @@ def _serde_default(rust: RustFile, f: _Field) -> str | None:
             return rust.literal(function)
     elif serde is not None and type_of(f.type_text) == ("bool", False):
         return "false"  # `#[serde(default)]` on a bool is bool::default()
+    elif serde is not None and _base_type(f.type_text) in rust.enum_defaults:
+        return rust.enum_defaults[_base_type(f.type_text)]
     builder = _arg(f.attrs.get("builder", []), "default")
     if builder is not None and builder.tokens:
         code = _ts.string_value(builder.tokens[0])
@@ -383,8 +402,8 @@ def _read_structs(rust: RustFile, out: Collector, root: ts.Node, flags: list[_ts
             if any(a.key == "skip" for a in f.attrs.get("serde", [])):
                 continue
             base_type = f.type_text.replace("Option<", "").rstrip(">").split("::")[-1].strip()
-            if base_type in config and base_type in nested:
-                continue  # a section: its own fields are the keys
+            if base_type in config and (base_type in nested or _flattened(f)):
+                continue  # a section (or a flattened group): its own fields are the keys
             value_type, optional = type_of(f.type_text)
             default = _serde_default(rust, f)
             if default is None and f.name in rust.defaults.get(s.name, {}):
@@ -399,6 +418,8 @@ def _read_structs(rust: RustFile, out: Collector, root: ts.Node, flags: list[_ts
                 help=f.doc or None,
                 secret=any(word in f.type_text for word in _SECRET_TYPES),
             )
+            if _NON_ZERO.search(f.type_text):
+                param.low, param.range_source = 1, "declared"
             out.param(param)
             if overlay is not None and ("." not in param.name or overlay[1]):
                 env_name = overlay[0] + param.name.upper().replace(".", overlay[1] or "_")
@@ -503,7 +524,8 @@ def _read_routes(out: Collector, root: ts.Node) -> None:
         value = _ts.string_value(path)
         if call is None or not value or " " in value or "://" in value:
             continue
-        out.route(value, call)
+        # In a macro's route table the match is the whole table: cite the route's own line.
+        out.route(value, path if call.type == "token_tree" and path is not None else call)
 
 
 def _read_ports(out: Collector, root: ts.Node) -> None:

@@ -17,6 +17,7 @@ from ddd_llm.evidence.base import (
     is_health_path,
     looks_secret,
 )
+from ddd_llm.evidence.code._param_facts import stated_default
 from ddd_llm.models import (
     ConfigParameter,
     FactBase,
@@ -155,6 +156,13 @@ class Setting:
     range_source: RangeSource | None = None
 
 
+SECRET_REFERENCE = re.compile(
+    r"(?i)existing\w*secret|secret_?name$|secret_?ref$|secret\.(name|key)$"
+)
+"""Names that hold which Secret object to read (`existingSecret`, `tls.secretName`,
+`mysql.existingPasswordSecret.key`), not a secret value."""
+
+
 def fact_id(name: str, service: str | None, profile: str | None) -> str:
     """Profiles keep the base parameter's name and service; the id key gets `@profile`
     (`config_parameter:-:server.port@prod`), so a per-profile value is its own fact and the
@@ -167,12 +175,19 @@ def parameters(source: SourceFile, setting: Setting, what: str) -> list[ConfigPa
     """The setting as a parameter, plus one parameter per `${ENV_VAR:default}` it reads."""
     written = setting.value
     refs = references(written)
-    default = effective(written)
+    whole = _one_placeholder(written)
+    # `${PORT:8080}` defaults to its fallback; inside a longer value
+    # (`optional:configserver:${URL:http://localhost:8888/}`) the value stays as written:
+    # the environment variable is its own parameter, linked below.
+    default = effective(written) if whole or not refs else written
     if default is not None and not default.strip():
-        default = None
+        default = ""  # `default = ""`, `key: ""`: written empty, which is not "no default"
+    if default is None and setting.description and not setting.required:
+        default = stated_default(setting.description)  # `Defaults to `ROTATE``
     flag = (default or "").strip().lower() in ("true", "false")
     secret = setting.secret or (
         not flag  # `ssl_require_auth = false` is a switch about a secret, not one
+        and not SECRET_REFERENCE.search(setting.name)
         and (
             looks_secret(_secret_form(setting.name), written)
             or bool(default and "${" not in default and looks_like_credential(default))
@@ -182,8 +197,7 @@ def parameters(source: SourceFile, setting: Setting, what: str) -> list[ConfigPa
     if range_source is None and setting.description:
         low, high = RANGE(setting.description)
         range_source = "documented" if (low, high) != (None, None) else None
-    value_type = setting.value_type or _value_type(default, low, high, setting.allowed)
-    whole = bool(written and PLACEHOLDER.fullmatch(written.strip()))
+    value_type = setting.value_type or _value_type(effective(default), low, high, setting.allowed)
     required = setting.required or (whole and refs[0].default is None)
     if whole and refs[0].default is None:
         default = None  # `${DB_PASSWORD}`: no value until the environment gives one
@@ -223,6 +237,20 @@ def parameters(source: SourceFile, setting: Setting, what: str) -> list[ConfigPa
             )
         )
     return facts
+
+
+def _one_placeholder(value: str | None) -> bool:
+    """`${PORT:8080}` or `${PORT:${SERVER_PORT:8080}}`: the whole value is one placeholder."""
+    text = (value or "").strip()
+    if not text.startswith("${") or not text.endswith("}"):
+        return False
+    depth = 0
+    for index, char in enumerate(text[1:], 1):
+        depth += char == "{"
+        depth -= char == "}"
+        if depth == 0:
+            return index == len(text) - 1
+    return False
 
 
 def _secret_form(name: str) -> str:

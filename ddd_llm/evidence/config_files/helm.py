@@ -32,7 +32,15 @@ from ddd_llm.evidence.config_files._common import (
     unique,
 )
 from ddd_llm.evidence.yamlpos import YamlList, YamlMap
-from ddd_llm.models import Dependency, FactBase, Mechanism, ResourceRequirement
+from ddd_llm.models import (
+    Citation,
+    ConfigParameter,
+    Dependency,
+    FactBase,
+    HealthCheck,
+    Mechanism,
+    ResourceRequirement,
+)
 
 _VALUES = re.compile(r"^values(?:[.-]([\w.-]+?))?\.ya?ml$", re.IGNORECASE)
 _PARAM = re.compile(r"^\s*##?\s*@param\s+(\S+)\s+(?:\[[^\]]*\]\s*)*(.*)$")
@@ -76,7 +84,10 @@ class HelmAnalyzer:
         elif _VALUES.match(source.name) and "templates" not in source.parts[:-1]:
             result.facts.extend(unique(self._values(source, result)))
         else:
-            result.facts.extend(unique(self._template(source)))
+            rendered = _skeleton_facts(source, result)
+            facts = rendered if rendered is not None else self._template(source)
+            facts += _optional_containers(source)
+            result.facts.extend(unique(facts))
         return result
 
     # --- Chart.yaml ---------------------------------------------------------------
@@ -130,6 +141,22 @@ class HelmAnalyzer:
                 )
                 facts.extend(parameters(source, setting, "Helm value"))
             facts.extend(_probes_and_resources(source, doc.data, ""))
+        facts.extend(_backing_services(facts))
+        live = {f.name for f in facts if isinstance(f, ConfigParameter)}
+        for name, value, line in _commented_keys(source.lines):
+            if name in live:
+                continue
+            setting = Setting(
+                name=name,
+                value=value,
+                start=line,
+                end=line,
+                description=_plain_comment(source.lines, line - 1),
+                commented=True,
+                profile=profile,
+            )
+            facts.extend(parameters(source, setting, "Helm value"))
+            live.add(name)
         return facts
 
     # --- templates ------------------------------------------------------------------
@@ -181,6 +208,198 @@ class HelmAnalyzer:
                 mechanism=_PROBES[probe],
             )
         ]
+
+
+_VALUE_REF = re.compile(r"^\{\{-?\s*\.Values\.([\w.]+)\s*(?:\|\s*quote\s*)?-?\}\}$")
+_NAME_INCLUDE = re.compile(r'^\{\{-?\s*(?:include|template)\s+"[\w.-]*(?:fullname|name)"')
+_INLINE_ACTION = re.compile(r"\{\{-?.*?-?\}\}")
+
+
+def skeleton(source: SourceFile) -> str:
+    """The template as YAML a Kubernetes reader can parse, lines where they were: control
+    actions (`{{- if … }}`, `{{ toYaml … }}`) on a line of their own are blanked; a value
+    written as `{{ .Values.a.b }}` becomes the string `{{ .Values.a.b }}` (merge/resolve.py
+    fills it from values.yaml); the chart's name helpers become the chart's folder name;
+    any other inline action becomes an empty string. Both branches of an `if` are kept."""
+    chart = (
+        source.parts[source.parts.index("templates") - 1] if "templates" in source.parts[1:] else ""
+    )
+    out: list[str] = []
+    for line in neutralise_blocks(source.text).split("\n"):
+        out.append(_INLINE_ACTION.sub(lambda m: _inline(m.group(0), chart), line))
+    return "\n".join(out)
+
+
+def neutralise_blocks(text: str) -> str:
+    """Multi-line actions and actions alone on their line blanked (newlines kept)."""
+
+    def blank(match: re.Match[str]) -> str:
+        return re.sub(r"[^\n]", " ", match.group(0))
+
+    text = re.sub(r"\{\{-?(?:(?!\}\}).)*\n(?:(?!\}\}).)*-?\}\}", blank, text, flags=re.DOTALL)
+    return re.sub(r"(?m)^[ \t]*\{\{-?.*?-?\}\}[ \t]*$", blank, text)
+
+
+def _inline(action: str, chart: str) -> str:
+    ref = _VALUE_REF.match(action)
+    if ref is not None:
+        return "{{ .Values." + ref.group(1) + " }}"
+    if _NAME_INCLUDE.match(action) or re.match(r"^\{\{-?\s*\.Chart\.Name\b", action):
+        return chart or "chart"
+    return ""
+
+
+def _skeleton_facts(source: SourceFile, out: AnalyzerResult) -> list[FactBase] | None:
+    """A workload template read by the Kubernetes analyzer over its skeleton (probes with
+    their timings, ports, volumes, permissions, sidecars); None when the skeleton is not
+    YAML of a Kubernetes object (the line reader takes over)."""
+    from ddd_llm.evidence.deploy.kubernetes import KubernetesAnalyzer
+
+    text = _quote_refs(skeleton(source))
+    rendered = SourceFile(source.path.replace("/templates/", "/rendered/"), text)
+    analyzer = KubernetesAnalyzer()
+    if not analyzer.accepts(rendered):
+        return None
+    result = analyzer.analyze_objects(rendered)
+    if any("YAML" in w.message for w in result.warnings):
+        return None
+
+    def here(cites: list[Citation]) -> list[Citation]:
+        return [c.model_copy(update={"path": source.path}) for c in cites]
+
+    out.services.extend(
+        svc.model_copy(update={"citations": here(svc.citations)}) for svc in result.services
+    )
+    lines = text.split("\n")
+    facts: list[FactBase] = []
+    for fact in result.facts:
+        if isinstance(fact, ConfigParameter):
+            continue  # a template's env wiring: the chart's settings are its values keys
+        update: dict[str, Any] = {
+            "citations": [c.model_copy(update={"path": source.path}) for c in fact.citations]
+        }
+        if isinstance(fact, HealthCheck) and fact.port is None:
+            cite = fact.citations[0]
+            for line in lines[cite.start_line - 1 : cite.end_line]:
+                ref = _PORT_REF.match(line)
+                if ref is not None:
+                    # merge/resolve.py reads the port off the summary once the value is known
+                    update["summary"] = f"{fact.summary} on port {ref.group(1)}"
+        facts.append(fact.model_copy(update=update))
+    for index, line in enumerate(lines):
+        ref = _CONTAINER_PORT_REF.match(line)
+        if ref is not None:
+            facts.append(
+                ResourceRequirement(
+                    summary=f"container port {ref.group(1)}",
+                    citations=[source.cite(index + 1, index + 1)],
+                    resource="port",
+                    value=ref.group(1),
+                )
+            )
+    return facts
+
+
+_PORT_REF = re.compile(r'^\s*port:\s*"(\{\{ \.Values\.[\w.]+ \}\})"\s*$')
+_CONTAINER_PORT_REF = re.compile(
+    r'^\s*(?:-\s+)?containerPort:\s*"(\{\{ \.Values\.[\w.]+ \}\})"\s*$'
+)
+
+
+def _quote_refs(text: str) -> str:
+    """`port: {{ .Values.x }}` → `port: "{{ .Values.x }}"` (a YAML flow mapping otherwise)."""
+    return re.sub(r"(?m)((?::|^[ \t]*-)[ \t]+)(\{\{ \.Values\.[\w.]+ \}\})[ \t]*$", r'\1"\2"', text)
+
+
+_BACKING = re.compile(
+    r"^(mysql|mariadb|postgres(ql)?|redis|memcached|mongodb|rabbitmq|kafka|elasticsearch|"
+    r"opensearch|cassandra|clickhouse|nats|zookeeper|etcd|minio)$",
+    re.IGNORECASE,
+)
+"""Servers a chart's workload connects to when a values section named after one says where."""
+
+
+def _backing_services(facts: list[FactBase]) -> list[FactBase]:
+    """`mysql: {host: …, port: …}` in values: the workload connects to that server."""
+    found: list[FactBase] = []
+    for fact in facts:
+        if not isinstance(fact, ConfigParameter) or "@" in fact.id:
+            continue
+        head, _, leaf = fact.name.partition(".")
+        if leaf in ("host", "hostname", "address", "uri", "url") and _BACKING.match(head):
+            found.append(
+                Dependency(
+                    summary=f"connects to {head} at the values' {fact.name}"
+                    + (f" ({fact.default})" if fact.default else ""),
+                    citations=list(fact.citations),
+                    target=head.lower(),
+                    dependency_type="runtime",
+                )
+            )
+    return found
+
+
+_SIDECAR = re.compile(r"^\s*\{\{-?\s*if\s+\.Values\.([\w.]+?)\.enabled\s*-?\}\}\s*$")
+_CONTAINER_NAME = re.compile(r"^\s*-\s+name:\s*([\w-]+)\s*$")
+
+
+def _optional_containers(source: SourceFile) -> list[FactBase]:
+    """`{{- if .Values.cloudsqlproxy.enabled }}` right before a container (`- name: x` with
+    an `image:`): a sidecar the pod runs when that value is on."""
+    facts: list[FactBase] = []
+    lines = source.lines
+    for index, line in enumerate(lines):
+        switch = _SIDECAR.match(line)
+        if switch is None or index + 2 >= len(lines):
+            continue
+        name = _CONTAINER_NAME.match(lines[index + 1])
+        if name is None or not any("image:" in t for t in lines[index + 2 : index + 4]):
+            continue
+        facts.append(
+            Dependency(
+                summary=f"runs the {name.group(1)} sidecar when {switch.group(1)}.enabled is set",
+                citations=[source.cite(index + 1, index + 3)],
+                target=name.group(1),
+                dependency_type="optional",
+            )
+        )
+    return facts
+
+
+_LIVE_KEY = re.compile(r"^( *)([\w./-]+):(?:\s|$)")
+_COMMENTED_KEY = re.compile(r"^( *)#\s?([a-z][\w-]*):(?:\s+(\S.*?))?\s*$")
+
+
+def _commented_keys(lines: list[str]) -> Iterator[tuple[str, str | None, int]]:
+    """`# scrapeTimeout: 10s` under `serviceMonitor:`: a key the chart documents as settable
+    but leaves unset, with its example value; (dotted name, value, line). The `#` column
+    places it: its parent is the nearest key above indented less."""
+    stack: list[tuple[int, str, bool]] = []
+    for number, line in enumerate(lines, 1):
+        live = _LIVE_KEY.match(line)
+        if live is not None:
+            indent = len(live.group(1))
+            inline = bool(line[live.end() :].split("#", 1)[0].strip())
+            stack = [e for e in stack if e[0] < indent] + [(indent, live.group(2), inline)]
+            continue
+        commented = _COMMENTED_KEY.match(line)
+        if commented is None:
+            continue
+        value = commented.group(3)
+        if value and len(value.split()) > 2 and value[:1] not in "\"'[{":
+            continue  # prose: `# note: this is how it works`
+        indent = len(commented.group(1))
+        above = [e for e in stack if e[0] < indent]
+        if above and above[-1][2]:
+            continue  # under `resources: {}`: an example of that one setting's content
+        parents = [k for _, k, _ in above]
+        yield ".".join([*parents, commented.group(2)]), _unquote(value), number
+
+
+def _unquote(value: str | None) -> str | None:
+    if value and len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
 
 
 def _param_annotations(lines: list[str]) -> dict[str, str]:

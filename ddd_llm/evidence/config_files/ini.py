@@ -25,7 +25,7 @@ from ddd_llm.evidence.config_files._common import (
     port_number,
     unique,
 )
-from ddd_llm.models import FactBase, ResourceRequirement
+from ddd_llm.models import ConfigParameter, Dependency, FactBase, ResourceRequirement
 
 TOOL_CONFIGS = frozenset(
     {
@@ -74,6 +74,11 @@ _INVENTORY = re.compile(r"(?i)(^|/)(inventor(y|ies)[^/]*|hosts(\.ini)?)$|(^|/)in
 _SECTION = re.compile(r"^\s*\[([^\]\n]+)\]\s*(?:[#;].*)?$", re.MULTILINE)
 _OPTION = configparser.RawConfigParser.OPTCRE
 _COMMENTED = re.compile(r"^[#;]+ ?([A-Za-z_][\w.-]*)\s*[=:]\s*(.*)$")
+_ENTRY = re.compile(r"^[#;]*\s*([\w.*-]+)\s*=\s*(.*)$")
+_PAIR = re.compile(r"""^[A-Za-z_]\w*=('[^']*'|"[^"]*"|\S*)$""")
+_PAIRS = re.compile(r"""[A-Za-z_]\w*=(?:'[^']*'|"[^"]*"|\S*)""")
+_CONNINFO = re.compile(r"(^|\s)dbname=")
+"""libpq's keyword/value connection string (`host=db dbname=app port=5432`)."""
 
 
 @dataclass
@@ -139,6 +144,10 @@ class IniAnalyzer:
             )
             return self._lines_only(source, result)
         facts = self._facts(source, parser) + uwsgi_env(source)
+        tables = entry_tables(source.lines)
+        if tables:
+            facts = [f for f in facts if not _in_table(f, tables)]
+            facts.extend(_conninfo_dependency(source, tables))
         result.facts.extend(unique(facts))
         return result
 
@@ -192,7 +201,15 @@ class IniAnalyzer:
             key = (option.group("option") if option else stripped).strip()
             value = option.group("value") if option else None
             end = _continuation_end(lines, index)
-            if parser is not None and section is not None and parser.has_option(section.name, key):
+            # configparser's value only for a value continued over lines: for a key written
+            # twice (uWSGI `if-env` variants) it holds the last one, not this line's.
+            continued = end > number
+            if (
+                continued
+                and parser is not None
+                and section is not None
+                and parser.has_option(section.name, key)
+            ):
                 value = parser.get(section.name, key)
             facts.extend(
                 self._setting(source, section, key, value, number, end, comments, commented=False)
@@ -216,6 +233,11 @@ class IniAnalyzer:
             return []  # prose in the middle of a section is not a value-less flag
         if _uwsgi(section) and (key.startswith("if-") or key in ("endif", "end-if")):
             return []  # uWSGI's config logic, read by `_uwsgi_facts`
+        if _uwsgi(section) and (value is None or _UWSGI_WIRING.match(key)):
+            # A bare switch (`master`, `strict`) or the app's wiring and the commands it
+            # runs (`module`, `chdir`, `attach-daemon`, `hook-pre-app`): how the image is
+            # put together, not a value an operator tunes.
+            return []
         name = f"{section.name}.{key}" if section and not _main(source, section.name) else key
         shown = _unquote(value.strip()) if value is not None else None
         description = "\n".join(c for c in comments if c)
@@ -247,6 +269,11 @@ class IniAnalyzer:
         return facts
 
 
+_UWSGI_WIRING = re.compile(
+    r"^(module|wsgi-file|wsgi|callable|chdir|pythonpath|home|virtualenv|venv|mount|"
+    r"(smart-)?attach-daemon2?|hook-[\w-]+|exec-[\w-]+|cron2?|unique-cron|"
+    r"check-static|static-[\w-]+|plugins?|need-app|master-fifo)$"
+)
 _UWSGI_SOCKETS = frozenset(
     {"http-socket", "http", "https", "socket", "uwsgi-socket", "http11-socket"}
 )
@@ -256,6 +283,66 @@ _OPTION_LINE = re.compile(r"^\s*([\w.-]+)\s*=\s*(.*?)\s*$")
 
 def _uwsgi(section: _Section | None) -> bool:
     return section is not None and section.name.lower() == "uwsgi"
+
+
+def _is_pairs(value: str) -> bool:
+    """`host=localhost dbname=bazdb port=300`: every word a `key=value` pair."""
+    return bool(value) and _PAIRS.sub("", value).strip() == "" and "=" in value
+
+
+def entry_tables(lines: list[str]) -> dict[str, list[tuple[int, str, str]]]:
+    """Sections that are tables of named entries, not options: the keys are names the
+    operator chooses (pgbouncer's `[databases]` `mydb = host=… dbname=…`, `[users]`) and
+    each value is a list of `key=value` pairs. A section counts when every entry with a
+    value (live or commented) has such a value. Section → [(line, name, value)]."""
+    sections: dict[str, list[tuple[int, str, str]]] = {}
+    current: str | None = None
+    for number, line in enumerate(lines, 1):
+        header = _SECTION.match(line)
+        if header is not None:
+            current = header.group(1).strip()
+            sections.setdefault(current, [])
+            continue
+        stripped = line.strip()
+        if current is None or not stripped or stripped.startswith(("##", ";;")):
+            continue
+        entry = _ENTRY.match(stripped)
+        if entry is not None:
+            sections[current].append((number, entry.group(1), entry.group(2).strip()))
+    tables: dict[str, list[tuple[int, str, str]]] = {}
+    for name, entries in sections.items():
+        valued = [e for e in entries if e[2]]
+        pairs = [e for e in valued if _is_pairs(e[2])]
+        if valued and len(pairs) == len(valued):
+            tables[name] = entries
+    return tables
+
+
+def _in_table(fact: FactBase, tables: dict[str, list[tuple[int, str, str]]]) -> bool:
+    lines = {line for entries in tables.values() for line, _, _ in entries}
+    return isinstance(fact, ConfigParameter) and all(c.start_line in lines for c in fact.citations)
+
+
+def _conninfo_dependency(
+    source: SourceFile, tables: dict[str, list[tuple[int, str, str]]]
+) -> list[FactBase]:
+    """Entries whose values are libpq connection strings (`dbname=`) point at PostgreSQL."""
+    cites = [
+        source.cite(line, line)
+        for entries in tables.values()
+        for line, _, value in entries
+        if _CONNINFO.search(value)
+    ]
+    if not cites:
+        return []
+    return [
+        Dependency(
+            summary=f"{source.name} connects to PostgreSQL databases (libpq connection strings)",
+            citations=cites[:3],
+            target="postgresql",
+            dependency_type="runtime",
+        )
+    ]
 
 
 def uwsgi_env(source: SourceFile) -> list[FactBase]:

@@ -34,7 +34,7 @@ from ddd_llm.evidence.config_files._common import (
     unique,
 )
 from ddd_llm.evidence.yamlpos import YamlList, YamlMap
-from ddd_llm.models import FactBase
+from ddd_llm.models import Dependency, FactBase
 
 _SPRING_NAME = re.compile(r"^(application|bootstrap)(?:-([\w.-]+))?\.(properties|ya?ml)$", re.I)
 _NOT_SETTINGS = re.compile(
@@ -47,6 +47,9 @@ _LOCALE = re.compile(r"_[a-z]{2}(?:_[A-Z]{2})?\.properties$")
 _SPRING_TOP = re.compile(r"(?m)^(spring|server|management):")
 _SELECTORS = frozenset({"spring.config.activate.on-profile", "spring.profiles", "---"})
 _PORT_KEYS = ("server.port", "management.server.port", "grpc.server.port")
+_LOAD_BALANCED = re.compile(r"^lb://([A-Za-z0-9][\w.-]*)")
+"""Spring Cloud LoadBalancer's `lb://service-name` (gateway routes, WebClient base URLs): a
+call to that service, resolved through discovery at run time."""
 
 
 @dataclass
@@ -165,16 +168,21 @@ class PropertiesAnalyzer:
         result = AnalyzerResult()
         profile, service = _file_profile(source)
         settings: list[Setting] = []
+        calls: list[tuple[str, int, int]] = []
         if source.suffix == ".properties":
             settings = list(self._properties(source, profile, service))
+            calls = [(s.value, s.start, s.end) for s in settings if s.value and not s.commented]
         else:
             settings = list(self._yaml(source, result, profile, service))
+            for doc in yaml_docs_or_warn(source, AnalyzerResult(), self.name):
+                calls.extend(_scalars(doc.data))
         facts: list[FactBase] = []
         for setting in settings:
             facts.extend(
                 parameters(source, setting, "Spring property" if _spring(source) else "property")
             )
         facts.extend(_runtime_facts(source, settings))
+        facts.extend(_load_balanced(source, calls, service))
         result.facts.extend(unique(facts))
         result.owners.update(_module_owner(source, settings))
         return result
@@ -316,6 +324,46 @@ def _flatten(node: YamlMap, prefix: str) -> Iterator[tuple[str, str | None, int,
                 yield name, None, span.start, span.end
         else:
             yield name, scalar_text(value), span.start, span.end
+
+
+def _scalars(node: Any) -> Iterator[tuple[str, int, int]]:
+    """Every string scalar of a YAML tree with its lines (list items and nested maps too)."""
+    if isinstance(node, YamlMap):
+        for key, value in node.items():
+            if isinstance(value, str):
+                span = node.line_of(key)
+                yield value, span.start, span.end
+            else:
+                yield from _scalars(value)
+    elif isinstance(node, YamlList):
+        for index, value in enumerate(node):
+            if isinstance(value, str):
+                span = node.line_of(index)
+                yield value, span.start, span.end
+            else:
+                yield from _scalars(value)
+
+
+def _load_balanced(
+    source: SourceFile, values: list[tuple[str, int, int]], service: str | None
+) -> list[FactBase]:
+    """`uri: lb://customers-service`: a runtime dependency on the service it names."""
+    facts: list[FactBase] = []
+    for value, start, end in values:
+        match = _LOAD_BALANCED.match(value.strip())
+        if match is None:
+            continue
+        target = match.group(1).lower()
+        facts.append(
+            Dependency(
+                service=service,
+                summary=f"calls {target} through the load balancer ({value.strip()})",
+                citations=[source.cite(start, end)],
+                target=target,
+                dependency_type="runtime",
+            )
+        )
+    return facts
 
 
 def _runtime_facts(source: SourceFile, settings: list[Setting]) -> list[FactBase]:

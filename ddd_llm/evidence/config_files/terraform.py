@@ -13,8 +13,14 @@ from typing import Any
 import hcl2
 
 from ddd_llm.evidence.base import AnalyzerResult, SourceFile, parse_number, register
-from ddd_llm.evidence.config_files._common import TEST_DIRS, Setting, parameters
-from ddd_llm.models import FactBase, Number, ValueType
+from ddd_llm.evidence.config_files._common import (
+    TEST_DIRS,
+    Setting,
+    parameters,
+    port_fact,
+    port_number,
+)
+from ddd_llm.models import Dependency, FactBase, Number, ValueType
 
 _VAR = r"var\.([A-Za-z_][\w-]*)"
 _NUM = r"(-?\d+(?:\.\d+)?)"
@@ -117,7 +123,7 @@ class TerraformAnalyzer:
     def accepts(self, source: SourceFile) -> bool:
         return (
             source.suffix == ".tf"
-            and _BLOCK.search(source.text) is not None
+            and bool(_BLOCK.search(source.text) or _FACT_BLOCKS.search(source.text))
             and not TEST_DIRS.search(source.path)
         )
 
@@ -144,6 +150,9 @@ class TerraformAnalyzer:
                 )
             return result
         facts: list[FactBase] = []
+        if isinstance(data, dict):
+            facts.extend(_requirements(source, data))
+            facts.extend(_ports(source, data))
         for block in data.get("variable", []) if isinstance(data, dict) else []:
             if not isinstance(block, dict):
                 continue
@@ -194,6 +203,73 @@ def _first_line(exc: Exception) -> str:
 
 
 _BLOCK = re.compile(r'(?m)^[ \t]*variable\s+"([^"]+)"\s*\{')
+_FACT_BLOCKS = re.compile(r"(?m)^[ \t]*(terraform|locals)\s*\{")
+_PORT_KEY = re.compile(r"^(?:\w+_)?port$")
+_NOT_PORT_KEY = frozenset({"from_port", "to_port"})  # a security-group rule's range
+_PORT_LITERAL = re.compile(r"(?<![\w.\"])(\d{2,5})(?![\w.\"])")
+
+
+def _requirements(source: SourceFile, data: dict[str, Any]) -> list[FactBase]:
+    """`terraform { required_version, required_providers }`: what must be installed before
+    `terraform init` can run the module."""
+    facts: list[FactBase] = []
+    for block in data.get("terraform", []) or []:
+        if not isinstance(block, dict):
+            continue
+        version = _unwrap(block.get("required_version"))
+        if isinstance(version, str) and version:
+            line = _key_line(source, "required_version")
+            facts.append(
+                Dependency(
+                    summary=f"needs Terraform {version}",
+                    citations=[source.cite(line, line)],
+                    target="terraform",
+                    dependency_type="start_order",
+                )
+            )
+        for providers in block.get("required_providers", []) or []:
+            if not isinstance(providers, dict):
+                continue
+            for name, spec in providers.items():
+                if name.startswith("__"):
+                    continue
+                spec = spec if isinstance(spec, dict) else {"version": spec}
+                where = _unwrap(spec.get("source")) or name
+                wanted = _unwrap(spec.get("version"))
+                line = _key_line(source, name, opening=True)
+                facts.append(
+                    Dependency(
+                        summary=f"needs provider {where}" + (f" {wanted}" if wanted else ""),
+                        citations=[source.cite(line, _block_end(source.lines, line))],
+                        target=str(name),
+                        dependency_type="start_order",
+                    )
+                )
+    return facts
+
+
+def _ports(source: SourceFile, data: dict[str, Any]) -> list[FactBase]:
+    """Port numbers a module's `locals` write for a `port` (`port = var.engine == "memcached"
+    ? 11211 : 6379`): the ports the resources it creates listen on."""
+    facts: list[FactBase] = []
+    for block in data.get("locals", []) or []:
+        if not isinstance(block, dict):
+            continue
+        for key, value in block.items():
+            if not _PORT_KEY.match(key) or key in _NOT_PORT_KEY:
+                continue
+            line = _key_line(source, key)
+            for literal in _PORT_LITERAL.findall(str(_unwrap(value))):
+                port = port_number(literal)
+                if port is not None:
+                    facts.append(port_fact(source, port, line, line, f"local.{key}"))
+    return facts
+
+
+def _key_line(source: SourceFile, key: str, *, opening: bool = False) -> int:
+    tail = r"\s*=\s*\{" if opening else r"\s*="
+    match = re.search(rf"(?m)^[ \t]*{re.escape(key)}{tail}", source.text)
+    return source.line_of_offset(match.start()) if match else 1
 
 
 def _block_line(source: SourceFile, name: str) -> int:

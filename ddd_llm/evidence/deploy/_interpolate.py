@@ -115,6 +115,8 @@ def reference_params(
         secret = looks_secret(ref.name, ref.default)
         if ref.default and not secret:
             shown = f" (default {ref.default})"
+        elif ref.default == "" and not secret:
+            shown = " (default empty)"  # `${DOCKER_REGISTRY-}`: unset means empty
         elif ref.required:
             shown = " (required: the platform refuses to start without it)"
         else:
@@ -125,7 +127,7 @@ def reference_params(
                 service=service,
                 name=ref.name,
                 value_type=infer_value_type(ref.default) if ref.default else "string",
-                default=ref.default or None,
+                default=ref.default,
                 required=ref.required,
                 secret=secret,
                 summary=f"{owner}{role} reads variable {ref.name}{shown}",

@@ -322,6 +322,7 @@ class ComposeAnalyzer:
             self._permissions(f, facts, spec, name)
             self._environment(f, facts, spec, name, aliases, names)
             self._command(f, facts, spec, name)
+            self._image(f, facts, spec, name)
 
     @staticmethod
     def _aliases(services: YamlMap) -> dict[str, str]:
@@ -719,6 +720,12 @@ class ComposeAnalyzer:
                     citations=[f.key_cite(ulimits, "nofile")],
                 )
             )
+
+    def _image(self, f: _File, facts: _Facts, spec: YamlMap, name: str) -> None:
+        """`image: ${DOCKER_REGISTRY-}web`: the variables the image reference reads."""
+        image = spec.get("image")
+        if isinstance(image, str) and "$" in image:
+            self._read(facts, image, name, f.key_cite(spec, "image"), "image")
 
     @staticmethod
     def _read(facts: _Facts, text: str, name: str, cite: Citation, key: str) -> str:

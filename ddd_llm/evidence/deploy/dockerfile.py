@@ -453,12 +453,20 @@ class DockerfileAnalyzer:
                     for word in _words(inst.args, inst.escape):
                         port = expand(word, scope)
                         if port:
+                            # `7700/tcp` is `7700` (TCP is EXPOSE's default); `53/udp` stays
+                            port = re.sub(r"(?i)/tcp$", "", port)
                             ports.setdefault(port, inst)
                 elif inst.keyword == "VOLUME":
                     paths = _json_list(inst.args)
                     for path in paths if paths is not None else _words(inst.args, inst.escape):
                         if path:
                             volumes.setdefault(path, inst)
+                elif inst.keyword == "WORKDIR" and stage is stages[-1]:
+                    path = expand(inst.args.strip(), scope) or inst.args.strip()
+                    if path and _DATA_COMMENT.search(_comment_above(source, inst.start)):
+                        # `# This directory should hold all the data` above a WORKDIR:
+                        # where the data lives, to mount so it survives the container
+                        volumes.setdefault(path, inst)
                 elif inst.keyword == "USER":
                     name = expand(inst.args.strip(), scope) or inst.args.strip()
                     if name:
@@ -524,6 +532,7 @@ class DockerfileAnalyzer:
                 )
             )
         result.facts.extend(_command_flags(source, run))
+        result.facts.extend(_build_args(source, instructions, env))
         for name, (value, inst) in env.items():
             secret = looks_secret(name, value)
             if secret:
@@ -543,6 +552,62 @@ class DockerfileAnalyzer:
                 )
             )
         return result
+
+
+_DATA_COMMENT = re.compile(
+    r"(?is)\b(hold|holds|store|stores|keep|keeps|persist|persists|live|lives)\b.{0,40}\bdata\b"
+    r"|\bdata\b.{0,40}\b(stored|kept|persisted|lives)\b"
+)
+
+
+def _comment_above(source: SourceFile, line: int) -> str:
+    """The `#` comment lines right above `line` (1-based), joined."""
+    found: list[str] = []
+    index = line - 2
+    while index >= 0 and source.lines[index].lstrip().startswith("#"):
+        found.append(source.lines[index].lstrip("# \t"))
+        index -= 1
+    return " ".join(reversed(found))
+
+
+_PREDEFINED_ARGS = re.compile(
+    r"^(TARGET|BUILD)(PLATFORM|OS|ARCH|VARIANT)$|^(HTTPS?|FTP|NO|ALL)_PROXY$", re.I
+)
+"""Arguments BuildKit or Docker fill in themselves (platform, proxies): not set by a person."""
+
+
+def _build_args(
+    source: SourceFile,
+    instructions: list[Instruction],
+    env: dict[str, tuple[str | None, Instruction]],
+) -> list[FactBase]:
+    """Every `ARG` of every stage: a value the person building the image passes with
+    `--build-arg` (the first declaration with a default gives it). A name the image also
+    sets as ENV is that variable's parameter already."""
+    found: dict[str, tuple[str | None, Instruction]] = {}
+    for inst in instructions:
+        declared = parse_arg(inst.args) if inst.keyword == "ARG" else None
+        if declared is None or _PREDEFINED_ARGS.match(declared[0]) or declared[0] in env:
+            continue
+        name, value = declared
+        known = found.get(name)
+        if known is None or (known[0] is None and value is not None):
+            found[name] = (value, inst)
+    facts: list[FactBase] = []
+    for name, (value, inst) in found.items():
+        secret = looks_secret(name, value)
+        shown = "" if value is None or secret else f" (default {value!r})"
+        facts.append(
+            ConfigParameter(
+                name=name,
+                value_type=infer_value_type(value),
+                default=None if secret else value,
+                secret=secret,
+                summary=f"{source.path} build argument {name}{shown}, set with --build-arg",
+                citations=[source.cite(inst.start, inst.end)],
+            )
+        )
+    return facts
 
 
 def _command_words(source: SourceFile, inst: Instruction) -> tuple[list[Word], bool]:

@@ -184,6 +184,17 @@ def section_of(headings: list[_Heading]) -> tuple[Section, _Heading] | None:
     return None
 
 
+def heading_operation(text: str) -> Section | None:
+    """The operation a heading's text names (`## Verify a deployment` → deploy), if any."""
+    found = section_of([_Heading(2, text, 1)])
+    return found[0] if found else None
+
+
+def service_of_command(words: list[str]) -> str | None:
+    """The one service a command acts on (see `_service_of`), or None."""
+    return _service_of(words)
+
+
 def _service_of(words: list[str]) -> str | None:
     """The one service a command acts on, in the deployment's own names: `docker compose exec
     -T postgres …` → postgres, `kubectl exec deploy/api …` → api, `systemctl restart x` → x."""

@@ -252,7 +252,7 @@ def test_expose_volume_user_spellings() -> None:
         )
     )
     values = sorted(f.value for f in got.values() if isinstance(f, ResourceRequirement))
-    assert values == ["${METRICS_PORT}", "/a", "/b", "/c", "443/tcp", "80", "user:www-data"]
+    assert values == ["${METRICS_PORT}", "/a", "/b", "/c", "443", "80", "user:www-data"]
 
 
 def test_comments_blank_lines_and_comment_lines_inside_continuations() -> None:

@@ -126,7 +126,7 @@ def test_values_probes_resources_and_lists() -> None:
     result = analyze(BLACKBOX, "charts/blackbox/values.yaml")
     found = params(result)
     assert found["replicas"].default == "1" and "Number of replicas" in found["replicas"].summary
-    assert found["image.tag"].default is None
+    assert found["image.tag"].default == ""  # written empty: not "no default"
     assert found["extraArgs"].default == "--log.level=info"
     probe = [f for f in result.facts if isinstance(f, HealthCheck)]
     assert [

@@ -73,7 +73,7 @@ def test_pgbouncer_sections_and_commented_defaults() -> None:
     assert found["auth_query"].default.startswith("SELECT rolname")  # type: ignore[union-attr]
     pool = found["default_pool_size"]
     assert (pool.min, pool.max, pool.range_source) == (1, 1000, "documented")
-    assert "databases.foodb" in found and found["databases.foodb"].default is None
+    assert "databases.foodb" in found and found["databases.foodb"].default == ""
     assert not [n for n in found if "prose" in n or "this" in n]
     # The program's own section is written bare; other sections qualify their keys.
     assert "pgbouncer.listen_port" not in found

@@ -103,7 +103,9 @@ def test_properties_keys_defaults_and_env_links() -> None:
         2,
     )
     assert found["DB_HOST"].default == "localhost"
-    assert found["spring.datasource.url"].default == "jdbc:postgresql://localhost:5432/app"
+    # A placeholder inside a longer value: the value as written, its variable linked.
+    url = found["spring.datasource.url"].default
+    assert url == "jdbc:postgresql://${DB_HOST:localhost}:5432/app"
     password = found["spring.datasource.password"]
     assert password.secret and password.default is None and password.required
     assert found["DB_PASSWORD"].secret and found["DB_PASSWORD"].required

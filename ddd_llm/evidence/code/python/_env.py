@@ -74,8 +74,9 @@ class EnvReader(ReaderBase):
                 value_type=self._helper_type(function) or self._wrapper(read_node)[0],
                 required=required,
             )
-        # a name defined twice (or shadowed by an import) is not known to be the helper
-        defined = [f.name for f in self.functions]
+        # a name defined twice (or shadowed by an import) is not known to be the helper;
+        # `@overload` stubs only type the one definition
+        defined = [f.name for f in self.functions if not _is_overload(f)]
         return {k: v for k, v in helpers.items() if defined.count(k) == 1}
 
     def _helper_read(self, node: ast.AST, params: list[str]) -> tuple[str, str | None, bool] | None:
@@ -410,3 +411,11 @@ class EnvReader(ReaderBase):
         if value_type == "enum" and not param.allowed:
             param.value_type = "string"
         self.param(param, cite, "Environment variable")
+
+
+def _is_overload(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(
+        (isinstance(d, ast.Name) and d.id == "overload")
+        or (isinstance(d, ast.Attribute) and d.attr == "overload")
+        for d in function.decorator_list
+    )

@@ -54,8 +54,43 @@ class RouteReader(ReaderBase):
             self._route_decorators(function)
         for cls in self.classes.values():
             self._route_decorators(cls)
+        self._included = self._django_includes()
         for call in self.calls:
             self._route_call(call)
+
+    def _django_includes(self) -> dict[int, str]:
+        """`path("api/v3/", include(api_urls))` with `api_urls = [path("status/", …)]` in the
+        same module: line of each route in `api_urls` → the prefix it is served under (the
+        last include, when a list is mounted under several: the newest API version)."""
+        lists: dict[str, ast.List] = {}
+        for stmt in self.tree.body:
+            if (
+                isinstance(stmt, ast.Assign)
+                and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, ast.List)
+            ):
+                lists[stmt.targets[0].id] = stmt.value
+        prefixes: dict[str, str] = {}
+        for call in self.calls:
+            if not (isinstance(call.func, ast.Name) and call.func.id in _DJANGO_ROUTES):
+                continue
+            inner = call.args[1] if len(call.args) > 1 else None
+            prefix = _str(call.args[0]) if call.args else None
+            if (
+                prefix is not None
+                and isinstance(inner, ast.Call)
+                and _last_name(inner.func) == "include"
+                and inner.args
+                and isinstance(inner.args[0], ast.Name)
+                and inner.args[0].id in lists
+            ):
+                prefixes[inner.args[0].id] = prefix
+        out: dict[int, str] = {}
+        for name, prefix in prefixes.items():
+            for item in lists[name].elts:
+                out[id(item)] = prefix
+        return out
 
     def _route_decorators(
         self, owner: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -96,8 +131,19 @@ class RouteReader(ReaderBase):
             path = _str(args[0]) if args else None
             if path is None:
                 return
+            prefix = getattr(self, "_included", {}).get(id(call))
+            if prefix is not None:
+                path = prefix + path
             target = _django_target(path, regex=name != "path")
             view = self.segment(args[1]) if len(args) > 1 else None
+            view_name = _last_name(args[1]) if len(args) > 1 else None
+            if view_name == "status" and target.rstrip("/").endswith("/status"):
+                # a view named for the path it serves, `status/` → `views.status`: the
+                # instance's own status page, what its health probe fetches
+                where = f" ({_one_line(view, 40)})" if view else ""
+                end = call.end_lineno or call.lineno
+                self._health(target, call.lineno, end, f"GET {target}{where}")
+                return
         elif name in _ROUTE_CALLS or (
             isinstance(func, ast.Attribute)
             and _dotted(func.value) == "web"

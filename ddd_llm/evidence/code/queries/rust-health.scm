@@ -15,3 +15,12 @@
 (attribute_item
   (attribute (identifier) @method arguments: (token_tree . (string_literal) @path))
   (#match? @method "^(get|head|route|any)$")) @call
+; A route table in a macro's token tree: `"/health" => get(get_health)` (paperclip/actix
+; `routes!`-style derive macros).
+(token_tree
+  (string_literal) @path
+  .
+  "=>"
+  .
+  (identifier) @method
+  (#match? @method "^(get|head)$")) @call
