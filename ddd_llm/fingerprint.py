@@ -145,13 +145,11 @@ def _file_identity(path: str | None) -> str | None:
     return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def git_commit(root: Path) -> str | None:
-    """The repository's HEAD commit, or None outside git (or when git is missing)."""
-    if not (root / ".git").exists():
-        return None
+def run_git(folder: Path, args: Sequence[str]) -> str | None:
+    """`git -C folder ARGS`'s output, or None when git is missing or the command fails."""
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            ["git", "-C", str(folder), *args],
             capture_output=True,
             text=True,
             timeout=10,
@@ -159,8 +157,16 @@ def git_commit(root: Path) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    sha = done.stdout.strip()
-    return sha if done.returncode == 0 and len(sha) == 40 else None
+    out = done.stdout.strip()
+    return out if done.returncode == 0 and out else None
+
+
+def git_commit(root: Path) -> str | None:
+    """The repository's HEAD commit, or None outside git (or when git is missing)."""
+    if not (root / ".git").exists():
+        return None
+    sha = run_git(root, ["rev-parse", "HEAD"])
+    return sha if sha is not None and len(sha) == 40 else None
 
 
 def run_fingerprint(

@@ -25,7 +25,7 @@ from ddd_llm.models import Citation, FactBase, FactsDocument, Gap
 from ddd_llm.pipeline import write_facts
 from ddd_llm.render.fact_steps import StepRef, step_refs, steps_for
 from ddd_llm.render.renderer import ARTIFACTS, md_cell, render_all, render_texts
-from ddd_llm.render.sarif import checkout_prefix
+from ddd_llm.render.sarif import BASE_ID, checkout_prefix, location
 from ddd_llm.verify.verifier import status_reason
 
 FindingKind = Literal["changed", "evidence", "moved", "removed", "added", "critical-gap"]
@@ -633,17 +633,11 @@ def as_json(result: GateResult) -> dict[str, Any]:
     }
 
 
-def _uri(prefix: str, path: str) -> str:
-    return f"{prefix}/{path}" if prefix else path
-
-
 def sarif_rules_results(
     result: GateResult, repo: Path, rule_offset: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """SARIF rules (one per finding kind) and results for the check's run: each result at the
     stale step's line in DIR when DIR is in the checkout, else at the code it cites."""
-    from ddd_llm.render.sarif import BASE_ID
-
     checkout, prefix = checkout_prefix(repo)
     docs_rel = _inside(result.docs_dir, checkout)
     kinds = sorted({f.kind for f in result.findings}, key=list(KINDS).index)
@@ -660,16 +654,7 @@ def sarif_rules_results(
     index = {k: rule_offset + i for i, k in enumerate(kinds)}
     results: list[dict[str, Any]] = []
     for f in result.findings:
-        code = [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(prefix, c.path), "uriBaseId": BASE_ID},
-                    "region": {"startLine": c.start_line, "endLine": c.end_line},
-                }
-            }
-            for c in f.citations
-            if (repo / c.path).is_file()
-        ]
+        code = [location(c, prefix) for c in f.citations if (repo / c.path).is_file()]
         step = next((s for s in f.steps if s.line), None)
         primary: list[dict[str, Any]] = []
         if docs_rel is not None and step is not None and step.line is not None:

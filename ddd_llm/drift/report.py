@@ -12,8 +12,7 @@ from typing import Any
 
 from ddd_llm import __version__
 from ddd_llm.drift.compare import LEVEL_RANK, DriftFinding, DriftResult, Level
-from ddd_llm.models import Citation
-from ddd_llm.render.sarif import BASE_ID, SARIF_SCHEMA, SARIF_VERSION, checkout_prefix
+from ddd_llm.render.sarif import checkout_prefix, location, sarif_log
 
 SARIF_LEVELS = {"CRITICAL": "error", "HIGH": "error", "MEDIUM": "warning", "INFO": "note"}
 RULES = {
@@ -122,16 +121,6 @@ def as_json(result: DriftResult, fail_on: Level | None) -> dict[str, Any]:
     }
 
 
-def _location(citation: Citation, prefix: str) -> dict[str, Any]:
-    uri = f"{prefix}/{citation.path}" if prefix else citation.path
-    return {
-        "physicalLocation": {
-            "artifactLocation": {"uri": uri, "uriBaseId": BASE_ID},
-            "region": {"startLine": citation.start_line, "endLine": citation.end_line},
-        }
-    }
-
-
 def to_sarif(result: DriftResult, root: Path) -> dict[str, Any]:
     """One run of the ddd-llm driver: a rule per finding kind, results at the repository line
     that declares what the live value was compared with (the live file is in properties)."""
@@ -172,27 +161,9 @@ def to_sarif(result: DriftResult, root: Path) -> dict[str, Any]:
             },
         }
         if f.citation is not None:
-            item["locations"] = [_location(f.citation, prefix)]
+            item["locations"] = [location(f.citation, prefix)]
         results.append(item)
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": SARIF_VERSION,
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "ddd-llm",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "rules": rules,
-                    }
-                },
-                "originalUriBaseIds": {BASE_ID: {"uri": checkout.as_uri().rstrip("/") + "/"}},
-                "invocations": [{"executionSuccessful": True}],
-                "results": results,
-            }
-        ],
-    }
+    return sarif_log(rules, results, checkout, "ddd-llm", __version__)
 
 
 def render(result: DriftResult, fmt: str, root: Path, fail_on: Level | None) -> str:

@@ -34,7 +34,7 @@ def _rule_name(category: str) -> str:
     return "".join(part.capitalize() for part in category.split("_"))
 
 
-def _location(citation: Citation, prefix: str) -> dict[str, Any]:
+def location(citation: Citation, prefix: str) -> dict[str, Any]:
     uri = f"{prefix}/{citation.path}" if prefix else citation.path
     return {
         "physicalLocation": {
@@ -94,12 +94,23 @@ def to_sarif(doc: FactsDocument, root: Path | None = None) -> dict[str, Any]:
             },
         }
         if gap.citations:
-            result["locations"] = [_location(gap.citations[0], prefix)]
+            result["locations"] = [location(gap.citations[0], prefix)]
             if len(gap.citations) > 1:
                 result["relatedLocations"] = [
-                    {"id": i, **_location(c, prefix)} for i, c in enumerate(gap.citations[1:], 1)
+                    {"id": i, **location(c, prefix)} for i, c in enumerate(gap.citations[1:], 1)
                 ]
         results.append(result)
+    return sarif_log(rules, results, checkout, doc.tool.name, doc.tool.version)
+
+
+def sarif_log(
+    rules: list[dict[str, Any]],
+    results: list[dict[str, Any]],
+    checkout: Path,
+    name: str,
+    version: str,
+) -> dict[str, Any]:
+    """One SARIF 2.1.0 run of ddd-llm: the envelope `check` and `drift` share."""
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
@@ -107,9 +118,9 @@ def to_sarif(doc: FactsDocument, root: Path | None = None) -> dict[str, Any]:
             {
                 "tool": {
                     "driver": {
-                        "name": doc.tool.name,
-                        "version": doc.tool.version,
-                        "semanticVersion": doc.tool.version,
+                        "name": name,
+                        "version": version,
+                        "semanticVersion": version,
                         "rules": rules,
                     }
                 },

@@ -22,7 +22,6 @@ import json
 import posixpath
 import re
 import shutil
-import subprocess
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -39,6 +38,7 @@ from ddd_llm.atomic import atomic_write
 from ddd_llm.config import FACTS_FILE, OUT_DIRNAME
 from ddd_llm.errors import InputError
 from ddd_llm.evidence.owners import owner_of
+from ddd_llm.fingerprint import run_git
 from ddd_llm.models import (
     Citation,
     ConfigParameter,
@@ -95,22 +95,6 @@ ROLE_ORDER = {"long-running": 0, "job": 1, "dev-only": 2, "test-only": 3}
 GitRunner = Callable[[Path, Sequence[str]], str | None]
 Style = Literal["github", "gitlab", "template"]
 PLACEHOLDERS = frozenset({"path", "start", "end", "commit"})
-
-
-def run_git(folder: Path, args: Sequence[str]) -> str | None:
-    """`git -C folder ARGS`'s output, or None when git is missing or the command fails."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(folder), *args],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    out = done.stdout.strip()
-    return out if done.returncode == 0 and out else None
 
 
 # ------------------------------------------------------------------ where citations link
