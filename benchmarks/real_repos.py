@@ -8,13 +8,15 @@ Run (the embedding model decides what the dry run plans; the Makefile sets the v
     .venv/bin/python -m benchmarks.real_repos --max-chunks 8 pgbouncer   # one repository
 
 Static extraction is `--llm none --no-index`; the dry run plans what a model would be asked
-with `--max-chunks` excerpts per kind (OUT/plan.json when the pipeline writes one, else the
-plan the library returns). Layout and gold rules: evals/real/README.md.
+with `--max-chunks` excerpts per kind and the openai provider's default `--prompt-share` (as
+`ddd-llm extract --llm openai --dry-run` does; OUT/plan.json when the pipeline writes one,
+else the plan the library returns). Layout and gold rules: evals/real/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from dataclasses import dataclass
@@ -34,12 +36,16 @@ from ddd_llm.evals.real_score import (
     value_scores,
     where_recall,
 )
+from ddd_llm.extract.llm_extract import default_share
 from ddd_llm.models import FactKind
 from ddd_llm.pipeline import extract
 from ddd_llm.scan.linguist import Classifier
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "evals" / "real"
+PROMPT_SHARE = default_share("openai")
+"""What `ddd-llm extract --llm openai --dry-run` plans with (the library's own default is no
+total budget, and this dry run is planned with `--llm none`, which needs no API key)."""
 KINDS: tuple[FactKind, ...] = (
     "config_parameter",
     "health_check",
@@ -84,8 +90,27 @@ def junk_excerpts(repo: Path, plan: list[PlannedExcerpt]) -> int:
     return junk
 
 
+def dropped_summary(plan_dir: Path) -> str:
+    """The plan's total budget and what it left out, by reason (OUT/plan.json)."""
+    try:
+        doc = json.loads((plan_dir / "plan.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "no plan.json"
+    reasons: dict[str, int] = {}
+    for d in doc.get("dropped", []):
+        reasons[d["reason"]] = reasons.get(d["reason"], 0) + 1
+    left = ", ".join(f"{n} {r}" for r, n in sorted(reasons.items())) or "none"
+    return f"budget {doc.get('prompt_budget')} · not sent: {left}"
+
+
 def bench_repo(
-    case: Path, max_chunks: int, tmp: Path, *, dry_run: bool = True, details: int = 0
+    case: Path,
+    max_chunks: int,
+    tmp: Path,
+    *,
+    dry_run: bool = True,
+    details: int = 0,
+    prompt_share: float = PROMPT_SHARE,
 ) -> RepoRow:
     repo = case / "repo"
     gold = load_gold(case / "gold.json")
@@ -105,6 +130,7 @@ def bench_repo(
                 llm="none",
                 kinds=KINDS,
                 max_chunks_per_kind=max_chunks,
+                prompt_share=prompt_share,
                 prose=False,
             ),
         )
@@ -142,7 +168,8 @@ def bench_repo(
         share = prompt / repo_tokens if repo_tokens else 0.0
         lines.append(
             f"  excerpts planned: {len(plan)} ({junk_excerpts(repo, plan)} from junk files) · "
-            f"prompt tokens {prompt} / repository tokens {repo_tokens} = {share:.2f}"
+            f"prompt tokens {prompt} / repository tokens {repo_tokens} = {share:.2f} "
+            f"({dropped_summary(tmp / 'plan')})"
         )
     mismatches = [m for v in values.values() for m in v.mismatches]
     for m in mismatches if details < 0 else mismatches[:8]:
@@ -170,6 +197,12 @@ def main() -> int:
         help="missed and extra fact ids listed per kind (-1: all)",
     )
     parser.add_argument(
+        "--prompt-share",
+        type=float,
+        default=PROMPT_SHARE,
+        help="total prompt budget as a share of the repository's tokens (0: no cap)",
+    )
+    parser.add_argument(
         "--no-dry-run", action="store_true", help="static scores only (reachable recall n/a)"
     )
     args = parser.parse_args()
@@ -180,7 +213,8 @@ def main() -> int:
         cases = [c for c in cases if c.name in args.names]
     print(
         f"# real repositories · {datetime.now(UTC).isoformat(timespec='minutes')} · "
-        f"static = --llm none --no-index · dry run --max-chunks {args.max_chunks}"
+        f"static = --llm none --no-index · dry run --max-chunks {args.max_chunks} "
+        f"--prompt-share {args.prompt_share}"
     )
     for case in cases:
         with tempfile.TemporaryDirectory() as tmp:
@@ -190,6 +224,7 @@ def main() -> int:
                 Path(tmp),
                 dry_run=not args.no_dry_run,
                 details=args.details,
+                prompt_share=args.prompt_share,
             )
         print("\n".join(row.lines), flush=True)
     return 0

@@ -71,6 +71,11 @@ class ExtractOptions:
     record_dir: Path | None = None
     max_chunks_per_kind: int | None = None
     """Overrides the provider's own default (the local model asks about 2 per kind)."""
+    prompt_share: float | None = 0.0
+    """A model run's prompt tokens, all requests together, stay within this share of the
+    repository's tokens (ddd_llm.extract.llm_extract.prompt_budget). 0: no total budget,
+    every planned excerpt is sent (the library's default); None: the provider's default
+    (llm_extract.default_share: 0.3 for openai), as the CLI does."""
     transient_attempts: int = 4
     backoff: float = 1.0
     chroma_url: str | None = None
@@ -268,6 +273,14 @@ class Settings(BaseSettings):
         description="excerpts asked about per kind (default: all; 2 for the local model)",
         json_schema_extra={"metavar": "N"},
     )
+    prompt_share: float | None = Field(
+        None,
+        ge=0,
+        description="total prompt tokens of a model run, as a share of the repository's "
+        "tokens (default 0.3 for openai, else no cap; 0: no cap); what does not fit is "
+        "listed in OUT/plan.json",
+        json_schema_extra={"metavar": "SHARE"},
+    )
     kinds: Annotated[tuple[FactKind, ...] | None, NoDecode] = Field(
         None,
         description="comma-separated fact kinds to ask the model for (default: all): "
@@ -367,6 +380,7 @@ class Settings(BaseSettings):
             no_cache=self.no_cache,
             record_dir=self.record,
             max_chunks_per_kind=self.max_chunks,
+            prompt_share=self.prompt_share,
             chroma_url=self.chroma_url,
             batch_api=self.batch_api,
             batch_poll=self.batch_poll,

@@ -31,12 +31,26 @@ from ddd_llm import __version__
 from ddd_llm.config import FACTS_FILE, ExtractOptions, output_dir
 from ddd_llm.llm import capabilities
 from ddd_llm.models import FactsDocument
-from ddd_llm.render.renderer import ARTIFACTS
 from ddd_llm.resources import data_dir
 from ddd_llm.scan.scanner import input_digests
 
 FINGERPRINT_VERSION = 3
 """Bumped when the recipe below changes, so old fingerprints never match by accident."""
+ARTIFACT_FILES = (
+    "runbook-daily.md",
+    "runbook-weekly.md",
+    "runbook-monthly.md",
+    "preflight-checklist.md",
+    "validation-procedures.md",
+    "escalation.md",
+    "compliance-report.md",
+    "gaps.md",
+    "claims-to-confirm.md",
+    "README.md",
+)
+"""The files every extract writes: ddd_llm.render.renderer.ARTIFACTS' names (equal: a unit
+test checks). Not imported from there: the renderer loads the assessor, the verifier and
+Jinja, which an unchanged re-run, which only compares hashes, must not wait for."""
 MODEL_ENVIRONMENT = ("DDD_LLM_MODEL", "OPENAI_BASE_URL")
 """Environment variables that choose the model when options do not (openai provider)."""
 
@@ -132,6 +146,8 @@ def run_settings(repo: Path, options: ExtractOptions, commit: str | None) -> dic
         )
         if options.embed_model != "fp32":  # fp32 runs keep the fingerprints they had
             settings["embed_model"] = options.embed_model
+        if options.prompt_share != 0.0:  # None: the provider's default (its name is above)
+            settings["prompt_share"] = options.prompt_share
     return settings
 
 
@@ -216,7 +232,9 @@ def up_to_date(
     inputs = current_inputs(repo, options)
     commit = git_commit(Path(repo))
     for candidate in (options, *also):
-        doc = reusable_run(out_dir, run_fingerprint(repo, candidate, inputs, commit), ARTIFACTS)
+        doc = reusable_run(
+            out_dir, run_fingerprint(repo, candidate, inputs, commit), ARTIFACT_FILES
+        )
         if doc is not None:
             return doc
     return None

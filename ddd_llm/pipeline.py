@@ -33,7 +33,14 @@ from ddd_llm.evidence.owners import find_owners
 from ddd_llm.evidence.roles import assign_roles
 from ddd_llm.evidence.services import ServiceResolver, merge_services
 from ddd_llm.extract import prose
-from ddd_llm.extract.llm_extract import ExtractPlan, plan, plan_document, run_plan
+from ddd_llm.extract.llm_extract import (
+    ExtractPlan,
+    default_share,
+    plan,
+    plan_document,
+    prompt_budget,
+    run_plan,
+)
 from ddd_llm.extract.prose import ModelIntros
 from ddd_llm.fingerprint import git_commit, run_fingerprint
 from ddd_llm.index.store import (
@@ -118,6 +125,7 @@ def build_index(
     model: str = "fp32",
     defer: bool = False,
     progress: Progress | None = None,
+    on_demand: Callable[[str], bool] | None = None,
 ) -> tuple[ChunkIndex | None, IndexStats]:
     """Sync the chunks into the index; an unusable index is a warning, never the end of the run.
 
@@ -131,7 +139,7 @@ def build_index(
             collection_for(model, collection),
             _lazy(embedding_loader, model),
         )
-        stats = _sync(index, chunks, reuse, defer=defer, progress=progress)
+        stats = _sync(index, chunks, reuse, defer=defer, progress=progress, on_demand=on_demand)
     except IndexUnavailable as exc:
         warnings.append(
             Diagnostic(path=str(index_dir), message=f"index skipped: {exc}", source="index")
@@ -153,6 +161,7 @@ def build_shared_index(
     model: str = "fp32",
     defer: bool = False,
     progress: Progress | None = None,
+    on_demand: Callable[[str], bool] | None = None,
 ) -> tuple[ChunkIndex | None, IndexStats]:
     """As build_index, on a shared chroma server: one collection per repository, commit
     and embedding model."""
@@ -160,7 +169,9 @@ def build_shared_index(
         index, seed = open_shared(
             http_client(url), repo, commit, _lazy(embedding_loader, model), now, model
         )
-        stats = _sync(index, chunks, reuse, seed, defer=defer, progress=progress)
+        stats = _sync(
+            index, chunks, reuse, seed, defer=defer, progress=progress, on_demand=on_demand
+        )
     except IndexUnavailable as exc:
         warnings.append(Diagnostic(path=url, message=f"index skipped: {exc}", source="index"))
         return None, IndexStats(chunks=len(chunks), available=False, location=url)
@@ -175,12 +186,29 @@ def _sync(
     *,
     defer: bool = False,
     progress: Progress | None = None,
+    on_demand: Callable[[str], bool] | None = None,
 ) -> IndexStats:
     if reuse and index.holds(chunks):
         return IndexStats(chunks=len(chunks), model=index.model)
     if defer:
         return index.defer(chunks, seed)
-    return index.sync(chunks, progress=progress, seed=seed)
+    return index.sync(chunks, progress=progress, seed=seed, on_demand=on_demand)
+
+
+def tests_on_demand(options: ExtractOptions) -> Callable[[str], bool]:
+    """Whether a path is a test or fixture (scan's classes, by path and the run's --include/
+    --exclude): its chunks are embedded on demand, not by the first `ask` (issue #18)."""
+    from ddd_llm.scan.linguist import Classifier
+
+    classifier = Classifier(include=options.include, exclude=options.exclude)
+    seen: dict[str, bool] = {}
+
+    def later(path: str) -> bool:
+        if path not in seen:
+            seen[path] = classifier.classify(path).last
+        return seen[path]
+
+    return later
 
 
 def index_chunks(
@@ -202,11 +230,13 @@ def index_chunks(
 
     `defer`: chunks not yet embedded are left for later (`extract --llm none`: the first
     `ask` embeds them); the model is not even loaded. `embed_progress(done, total)`: while
-    chunks are embedded.
+    chunks are embedded. Tests and fixtures are embedded on demand (`tests_on_demand`):
+    never here, only when a model run's retrieval shortlists them; `ask` finds them by words.
     """
     say = notify or (lambda _msg: None)
     if not options.index:
         return None, IndexStats(chunks=len(chunks), available=False)
+    later = tests_on_demand(options)
     if options.chroma_url:
         index, stats = build_shared_index(
             chunks,
@@ -220,6 +250,7 @@ def index_chunks(
             model=options.embed_model,
             defer=defer,
             progress=embed_progress,
+            on_demand=later,
         )
     else:
         index, stats = build_index(
@@ -232,6 +263,7 @@ def index_chunks(
             model=options.embed_model,
             defer=defer,
             progress=embed_progress,
+            on_demand=later,
         )
     if reuse and index is not None and not (stats.embedded or stats.removed):
         say(f"index: reused as it is ({stats.chunks} chunks)")
@@ -241,7 +273,13 @@ def index_chunks(
             f"{stats.removed} removed"
         )
     else:
-        say(f"index: {stats.embedded} chunks embedded, {stats.removed} removed")
+        tests = (
+            f"; {stats.pending} test and fixture chunks are found by their words (a model "
+            "run's retrieval embeds those it needs)"
+            if stats.pending
+            else ""
+        )
+        say(f"index: {stats.embedded} chunks embedded, {stats.removed} removed{tests}")
     return index, stats
 
 
@@ -427,6 +465,26 @@ def plan_llm(prepared: Prepared, options: ExtractOptions, provider: Provider) ->
         candidates=prepared.candidates,
         texts=prepared.shown_texts(),
         verdicts=prepared.scanned.verdicts,
+        total_budget=prompt_budget(
+            sum(count_tokens(f.text) for f in prepared.scanned.files),
+            default_share(provider.name) if options.prompt_share is None else options.prompt_share,
+        ),
+    )
+
+
+def embedded_for_plan(prepared: Prepared) -> str:
+    """Count what planning embedded (retrieval's shortlists) in the run's index stats; what
+    is still pending is left to the first `ask`. The line a run says about it."""
+    index, stats = prepared.index, prepared.index_stats
+    if index is None:
+        return "index: none (retrieval skipped)"
+    done = index.embedded
+    prepared.index_stats = stats.model_copy(
+        update={"embedded": stats.embedded + done, "pending": max(0, stats.pending - done)}
+    )
+    return (
+        f"index: {done} chunks embedded for retrieval, "
+        f"{prepared.index_stats.pending} left to embed on the first `ask`"
     )
 
 
@@ -463,10 +521,13 @@ def run_locks(repo: Path, options: ExtractOptions) -> AbstractContextManager[Non
 
 def dry_run(repo: Path, options: ExtractOptions, **kwargs: Any) -> tuple[ExtractPlan, str]:
     """The calls an extract would make (and the model it would use), calling nothing."""
-    with run_locks(repo, options):  # the index is still brought up to date
-        prepared = prepare(repo, options, require_files=True, **kwargs)
+    with run_locks(repo, options):  # the index gets the vectors retrieval needs
+        prepared = prepare(repo, options, require_files=True, **{"defer_index": True, **kwargs})
         provider = build_provider(options)
         extract_plan = plan_llm(prepared, options, provider)
+        said = embedded_for_plan(prepared)
+        if kwargs.get("notify") is not None:
+            kwargs["notify"](said)
         write_plan(prepared, extract_plan, provider)
     return extract_plan, provider.model
 
@@ -495,7 +556,8 @@ def extract_unlocked(
     """extract() for a caller that holds the locks itself.
 
     Without a model nothing is embedded (the chunks are written to OUT/chunks.jsonl and the
-    first `ask` embeds them): only model excerpts need the vector index during a run.
+    first `ask` embeds them): only model excerpts need the vector index during a run, and
+    with a model only the chunks its retrieval ranks are embedded (ChunkIndex.nearest).
     """
     options = options or ExtractOptions()
     say = notify or (lambda _msg: None)
@@ -508,7 +570,7 @@ def extract_unlocked(
         embedding_loader=embedding_loader,
         client_factory=client_factory,
         require_files=True,
-        defer_index=not capabilities(options.llm).answers_questions,
+        defer_index=True,
     )
     warnings = prepared.warnings
     llm_facts: list[FactBase] = []
@@ -518,6 +580,7 @@ def extract_unlocked(
     asks = capabilities(options.llm).answers_questions
     if asks:
         extract_plan = plan_llm(prepared, options, provider)
+        say(embedded_for_plan(prepared))
         write_plan(prepared, extract_plan, provider)
         say(f"asking {provider.name} ({provider.model}): {len(extract_plan.calls)} requests")
         cache = build_cache(options)

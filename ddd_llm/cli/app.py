@@ -18,7 +18,6 @@ from typing import Annotated, Any
 import typer
 
 from ddd_llm import __version__
-from ddd_llm.apps.ask import DEFAULT_CONTEXT_TOKENS, DEFAULT_TOP_K
 from ddd_llm.cli.console import (
     batch_progress,
     err,
@@ -116,6 +115,11 @@ def choice(enum: type[Enum], name: str, help_text: str) -> Any:
 
 
 EXTRACT_ONLY = {"chroma_url", "batch_api", "batch_poll", "prose"}
+ASK_TOP_K = 6
+ASK_CONTEXT_TOKENS = 2500
+"""ask's defaults, ddd_llm.apps.ask's DEFAULT_TOP_K and DEFAULT_CONTEXT_TOKENS (equal: a unit
+test checks). Not imported from there: ask loads the index, numpy and the lexical ranker,
+which `extract` (an unchanged re-run above all) and `--help` must not wait for."""
 
 RepoUrl = Annotated[
     str | None,
@@ -191,13 +195,13 @@ def extract(
     a batch: each repository in OUT/<name>/ (OUT defaults to ./ddd-out), repositories whose
     inputs are unchanged skipped, and OUT/summary.md and OUT/summary.json over all of them.
     """
-    from ddd_llm.pipeline import dry_run as plan_only
-    from ddd_llm.pipeline import extract as run_extract
-    from ddd_llm.render.site import parse_repo_url
-
+    # Each import where it is needed: an unchanged re-run loads neither the pipeline nor
+    # the renderer (it costs the files' hashes and the CLI's own imports).
     given = paths or []
     options, _ = options_for(opts, given[0] if len(given) == 1 else None)
     if repo_url is not None:
+        from ddd_llm.render.site import parse_repo_url
+
         parse_repo_url(repo_url)  # a bad address stops here, before the scan
     options = replace(options, site=site or repo_url is not None, repo_url=repo_url)
     if len(given) > 1 or repos_dir or manifest or executor != Executor.local:
@@ -221,11 +225,15 @@ def extract(
             notify(msg)
 
     if dry_run:
+        from ddd_llm.pipeline import dry_run as plan_only
+
         plan, model_name = plan_only(path, options, notify=say)
         print_plan(plan, options.llm, model_name)
         return
     if not force and not options.site and _unchanged(path, options, verbose, quiet, say):
         return
+    from ddd_llm.pipeline import extract as run_extract
+
     with progress_bar(enabled=not quiet) as update:
         result = run_extract(path, options, notify=say, progress=update)
     if quiet:
@@ -400,8 +408,9 @@ def eval_(
 
 @app.command(cls=Command, epilog=EXIT_CODES)
 @extraction_options(
-    exclude={"concurrency", "budget", "max_chunks", "kinds", "max_file_bytes"} | EXTRACT_ONLY,
-    defaults={"top_k": DEFAULT_TOP_K},
+    exclude={"concurrency", "budget", "max_chunks", "prompt_share", "kinds", "max_file_bytes"}
+    | EXTRACT_ONLY,
+    defaults={"top_k": ASK_TOP_K},
 )
 def ask(
     opts: GivenOptions,
@@ -420,7 +429,7 @@ def ask(
             metavar="N",
             help="token budget of the sources per answer",
         ),
-    ] = DEFAULT_CONTEXT_TOKENS,
+    ] = ASK_CONTEXT_TOKENS,
     json_out: Annotated[bool, flag("print the answer (and its sources) as JSON", "--json")] = False,
 ) -> None:
     """Answer a maintenance question from the repository, citing its lines.

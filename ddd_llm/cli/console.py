@@ -21,7 +21,6 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from ddd_llm.extract.llm_extract import ExtractPlan
 from ddd_llm.models import FACT_KINDS, FactsDocument, Skipped
 from ddd_llm.scan.linguist import NOT_SHOWN
 
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from ddd_llm.apps.secrets_scan import SecretsReport
     from ddd_llm.apps.summary import BatchSummary
     from ddd_llm.evals.harness import Comparison, EvalReport, Problem
+    from ddd_llm.extract.llm_extract import ExtractPlan
 
 SHORT = {
     "config_parameter": "config",
@@ -209,6 +209,15 @@ def print_plan(plan: ExtractPlan, provider: str, model: str) -> None:
         f"already in a retrieved excerpt {total.covered} · could not fit {total.unfit}",
         highlight=False,
     )
+    if plan.dropped or plan.prompt_budget is not None:
+        reasons = Counter(d.reason for d in plan.dropped)
+        budget = "none" if plan.prompt_budget is None else f"{plan.prompt_budget} tokens"
+        out.print(
+            f"not sent: {reasons['decoded']} excerpts whose facts were decoded statically · "
+            f"{reasons['budget']} over the prompt budget ({budget}, --prompt-share) · "
+            f"{reasons['max_chunks']} past --max-chunks (each listed in plan.json `dropped`)",
+            highlight=False,
+        )
     tokens = plan.prompt_tokens()
     cost = plan.estimated_cost(model)
     out.print(

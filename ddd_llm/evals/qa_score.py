@@ -256,7 +256,17 @@ class _Judge:
 
     def places(self, item: Expected) -> list[tuple[str, int, int]]:
         if item.fact is not None:
-            return [(c.path, c.start_line, c.end_line) for c in self.facts.get(item.fact, [])]
+            kind, service, key = (item.fact.split(":", 2) + ["", ""])[:3]
+            if item.fact in self.facts or service != "-":
+                cites = self.facts.get(item.fact, [])
+            else:  # "-": any service, as gold's null service means everywhere in evals/
+                cites = [
+                    c
+                    for fid, found in self.facts.items()
+                    if fid.split(":", 2)[0] == kind and fid.split(":", 2)[2:] == [key]
+                    for c in found
+                ]
+            return [(c.path, c.start_line, c.end_line) for c in cites]
         assert item.path is not None and item.lines is not None
         return [(item.path, item.lines[0], item.lines[1])]
 

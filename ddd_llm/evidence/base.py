@@ -168,9 +168,10 @@ NOT_SECRET = re.compile(
     r"(?i)((^|[_.-])(public[_.-]?key|public[_.-]?access[_.-]?token|publishable[_.-]?key|"
     r"public[_.-]?key[_.-]?token)$"
     r"|[_.-](file|path|dir|length|len|ttl|expiry|expires?|timeout|enabled?|url|seconds|secs|"
-    r"duration|size|count|limit|interval)$)"
+    r"duration|size|count|limit|interval|strategy|policy|mode|algorithm|method)$)"
 )
-"""Names about a secret rather than holding one: `*_PASSWORD_FILE`, `*_PUBLIC_KEY`, …"""
+"""Names about a secret rather than holding one: `*_PASSWORD_FILE`, `*_PUBLIC_KEY`,
+`*_TOKEN_UPDATE_STRATEGY` (how a secret is handled), …"""
 
 _URL_AUTHORITY = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s]*", re.IGNORECASE)
 """A URL in a value, up to the end of its authority (`postgres://app:hunter2@db`)."""

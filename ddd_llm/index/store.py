@@ -3,6 +3,10 @@
 Vectors come from ddd_llm/index/embed.py (our own onnxruntime session, not chromadb's
 embedding function): chromadb stores and searches them. A collection holds one model's
 vectors only: the int8 model's go to their own collection (`collection_for`).
+
+A model run embeds only what its retrieval needs (`ChunkIndex.nearest`): per query, the
+SHORTLIST chunks BM25 ranks highest are embedded (and kept, so `ask` reuses them) and
+ranked by their vectors; every other chunk stays pending until the first `ask` embeds it.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ddd_llm.chunk.chunker import Chunk
@@ -20,6 +24,9 @@ from ddd_llm.errors import IndexUnavailable
 from ddd_llm.index.embed import EMBED_THREADS_ENV, Embedder
 from ddd_llm.index.quantize import int8_model
 from ddd_llm.models import IndexStats
+
+if TYPE_CHECKING:
+    from ddd_llm.index.lexical import LexicalIndex
 
 __all__ = ["EMBED_THREADS_ENV", "ChunkIndex", "Hit", "load_embedder", "load_embedding_function"]
 
@@ -36,6 +43,11 @@ CHROMA_CACHE = Path.home() / ".cache" / "chroma" / "onnx_models" / "all-MiniLM-L
 WRITE_BATCH = 512
 """Chunks embedded and written to chroma per step: large writes, and a killed run keeps all
 but the last step's work (progress is reported per step)."""
+
+SHORTLIST: int | None = 100
+"""Chunks per retrieval query that BM25 ranks highest (`ChunkIndex.nearest`): only these are
+embedded during a model run and ranked by their vectors. None: every chunk is embedded and
+the whole index searched (what runs did before; benchmarks/lazy_retrieval.py compares)."""
 
 EmbeddingFunction = Callable[[list[str]], Any]
 
@@ -210,6 +222,11 @@ class ChunkIndex:
     ) -> None:
         self._embed = embedding_function
         self.name = collection
+        self.embedded = 0
+        """Chunks this object embedded and stored (sync, nearest): a run reports them."""
+        self._lexical: tuple[tuple[str, ...], LexicalIndex] | None = None
+        self.shortlist = SHORTLIST
+        """`nearest`'s shortlist size (None: embed and search everything)."""
         self.model: str | None = getattr(embedding_function, "name", None)
         extra = {EMBED_KEY: self.model} if self.model else {}
         try:
@@ -256,13 +273,17 @@ class ChunkIndex:
         chunks: Sequence[Chunk],
         progress: Callable[[int, int], None] | None = None,
         seed: ChunkIndex | None = None,
+        on_demand: Callable[[str], bool] | None = None,
     ) -> IndexStats:
         """Embed chunks not yet stored, drop stored chunks that no longer exist.
 
         Chunks that `seed` (another commit's collection) already holds are copied with
         their vectors instead of embedded again: a new commit costs only its changed chunks.
         Embedded WRITE_BATCH at a time, texts of similar length together, each distinct
-        text once; `progress(done, total)` after each step.
+        text once; `progress(done, total)` after each step. `on_demand(path)`: chunks of
+        such files (tests, fixtures) are not embedded here but counted pending: a model
+        run's retrieval embeds those it shortlists (`nearest`), and `ask` finds them by
+        their words.
         """
         wanted = {c.id: c for c in chunks}
         have = self.existing_ids()
@@ -271,7 +292,21 @@ class ChunkIndex:
         if seed is not None and to_add:
             copied = self._copy_from(seed, to_add)
             to_add = [c for c in to_add if c.id not in copied]
-        to_add.sort(key=lambda c: (len(c.text), c.text))  # repeats side by side: embedded once
+        later = [c for c in to_add if on_demand is not None and on_demand(c.path)]
+        if later:
+            to_add = [c for c in to_add if not on_demand or not on_demand(c.path)]
+        self._add(to_add, progress)
+        return IndexStats(
+            chunks=len(wanted),
+            embedded=len(to_add),
+            removed=removed,
+            pending=len(later),
+            model=self.model,
+        )
+
+    def _add(self, to_add: list[Chunk], progress: Callable[[int, int], None] | None = None) -> None:
+        """Embed and store `to_add` (none of them stored yet), WRITE_BATCH at a time."""
+        to_add = sorted(to_add, key=lambda c: (len(c.text), c.text))  # repeats: embedded once
         if progress is not None and to_add:
             progress(0, len(to_add))
         for i in range(0, len(to_add), WRITE_BATCH):
@@ -286,11 +321,106 @@ class ChunkIndex:
                 )
             except Exception as exc:  # noqa: BLE001
                 raise IndexUnavailable(f"writing to the chroma index failed: {exc}") from None
+            self.embedded += len(batch)
             if progress is not None:
                 progress(i + len(batch), len(to_add))
-        return IndexStats(
-            chunks=len(wanted), embedded=len(to_add), removed=removed, model=self.model
-        )
+
+    def embed_missing(self, chunks: Sequence[Chunk]) -> int:
+        """Embed and store those of `chunks` the collection does not hold yet (nothing is
+        removed); how many were embedded."""
+        have = self.existing_ids()
+        missing = list({c.id: c for c in chunks if c.id not in have}.values())
+        self._add(missing)
+        return len(missing)
+
+    def nearest(
+        self,
+        queries: Sequence[str],
+        among: Sequence[Chunk],
+        n_results: int,
+    ) -> list[list[Hit]]:
+        """Per query, the `n_results` chunks of `among` closest to it, closest first.
+
+        `self.shortlist` (SHORTLIST): per query only the chunks BM25 ranks highest (that
+        many; with fewer matches, the first others in `among`'s order fill up) are
+        candidates. They alone are embedded, now, and stored (the rest stay pending for the
+        first `ask`), then ranked by exact cosine distance (ties: path, line). A repository
+        of at most `shortlist` chunks is ranked whole. None: every chunk of `among` is
+        embedded and the index searched (chroma's nearest neighbours, as runs did before).
+        """
+        if not queries or not among:
+            return [[] for _ in queries]
+        shortlist = self.shortlist
+        if shortlist is None:
+            self.embed_missing(among)
+            allowed = {(c.path, c.start_line, c.end_line) for c in among}
+            out: list[list[Hit]] = []
+            for query in queries:
+                hits = self.query(query, n_results=n_results)
+                out.append([h for h in hits if (h.path, h.start_line, h.end_line) in allowed])
+            return out
+        lexical = self._lexicon(among)
+        candidates: list[list[int]] = []
+        for query in queries:
+            ranked = [i for i, _score in lexical.rank(query, limit=shortlist)]
+            if len(ranked) < shortlist:
+                taken = set(ranked)
+                fill = (i for i in range(len(among)) if i not in taken)
+                ranked.extend(next(fill) for _ in range(min(shortlist, len(among)) - len(ranked)))
+            candidates.append(ranked)
+        needed = sorted({i for ranked in candidates for i in ranked})
+        self.embed_missing([among[i] for i in needed])
+        stored = self._stored_vectors([among[i].id for i in needed])
+        import numpy as np
+
+        query_vectors = np.asarray(self._vectors(list(queries)), dtype=np.float32)
+        out = []
+        for qv, ranked in zip(query_vectors, candidates, strict=True):
+            scored = []
+            for i in ranked:
+                vector = stored.get(among[i].id)
+                if vector is None:
+                    continue
+                distance = float(1.0 - np.dot(vector, qv))
+                c = among[i]
+                scored.append((distance, c.path, c.start_line, i))
+            scored.sort()
+            out.append(
+                [
+                    Hit(
+                        among[i].path,
+                        among[i].start_line,
+                        among[i].end_line,
+                        among[i].text,
+                        distance,
+                    )
+                    for distance, _p, _l, i in scored[:n_results]
+                ]
+            )
+        return out
+
+    def _lexicon(self, among: Sequence[Chunk]) -> LexicalIndex:
+        """BM25 over `among`'s texts, built once per set of chunks (a plan asks per kind)."""
+        from ddd_llm.index.lexical import LexicalIndex
+
+        key = tuple(c.id for c in among)
+        if self._lexical is None or self._lexical[0] != key:
+            self._lexical = (key, LexicalIndex([c.text for c in among]))
+        return self._lexical[1]
+
+    def _stored_vectors(self, ids: Sequence[str]) -> dict[str, Any]:
+        """The stored unit vector of each id the collection holds (float32 arrays)."""
+        import numpy as np
+
+        out: dict[str, Any] = {}
+        try:
+            for i in range(0, len(ids), 1000):
+                found = self._collection.get(ids=list(ids[i : i + 1000]), include=["embeddings"])
+                for cid, vector in zip(found["ids"], found["embeddings"], strict=True):
+                    out[str(cid)] = np.asarray(vector, dtype=np.float32)
+        except Exception as exc:  # noqa: BLE001
+            raise IndexUnavailable(f"cannot read the chroma index: {exc}") from None
+        return out
 
     def _vectors(self, texts: list[str]) -> Any:
         try:

@@ -305,6 +305,55 @@ def test_static_refusal_of_an_undocumented_safe_range_names_the_gap(
     assert [str(c) for c in result.citations] == ["worker/worker/config.py:9"]
 
 
+@pytest.mark.parametrize(
+    ("fixture", "answered", "refused", "cited"),
+    [
+        # The same question about a service that has the thing and one that has not.
+        (
+            "compose-shop",
+            "What is the memory limit of the worker?",
+            "What is the memory limit of the proxy?",
+            "docker-compose.yml:61",
+        ),
+        (
+            "vm-telemetry",
+            "What is the memory limit of collector-rotate?",
+            "What is the CPU limit of collector-rotate?",
+            "deploy/systemd/collector-rotate.service:13",
+        ),
+    ],
+)
+def test_static_answer_needs_the_service_and_the_thing_asked_about(
+    knowledge: dict[str, Knowledge], fixture: str, answered: str, refused: str, cited: str
+) -> None:
+    session = _session(knowledge[fixture])
+    yes = session.ask(answered)
+    assert not yes.not_found and yes.mode == "static"
+    assert [str(c) for c in yes.cited()] == [cited]
+    no = session.ask(refused)
+    assert no.not_found and no.answer.startswith(NOT_DOCUMENTED)
+    assert no.cited() == []
+
+
+def test_static_answer_quotes_the_section_it_cites_and_refuses_the_unmentioned(
+    knowledge: dict[str, Knowledge],
+) -> None:
+    k = knowledge["vm-telemetry"]
+    session = _session(k)
+    result = session.ask("How do I rotate the collector's logs?")
+    assert not result.not_found
+    assert [str(c) for c in result.cited()] == ["README.md:91-99"]
+    readme = (FIXTURES / "vm-telemetry" / "README.md").read_text().splitlines()
+    assert readme[90].startswith("## Logs") and readme[92].strip() in result.answer  # quoted
+    deps = session.ask("What must be running before I restart the telemetry collector?")
+    assert not deps.not_found
+    assert {c.path for c in deps.cited()} == {"deploy/systemd/telemetry-collector.service"}
+    never = _session(knowledge["compose-shop"]).ask(
+        "How do I fail over the database to a standby host?"
+    )
+    assert never.not_found and never.cited() == []
+
+
 # --- injection ------------------------------------------------------------------------------
 
 INJECTED = "What is a safe value for RELAY_MAX_CONNECTIONS?"

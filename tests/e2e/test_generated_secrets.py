@@ -73,6 +73,10 @@ def test_generated_secrets_never_leave(tmp_path: Path, monkeypatch: pytest.Monke
                 "2",
                 "--max-chunks",
                 "40",
+                # every excerpt is sent (no total prompt budget): the check needs the
+                # redacted names to reach the model
+                "--prompt-share",
+                "0",
             ],
         )
         requests = [json.dumps(body, ensure_ascii=False) for body in server.requests]

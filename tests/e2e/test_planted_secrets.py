@@ -156,6 +156,10 @@ def test_planted_secrets_never_leave(tmp_path: Path, monkeypatch: pytest.MonkeyP
                 str(work / "cache"),
                 "--concurrency",
                 "2",
+                # every excerpt is sent (no total prompt budget): the check needs the
+                # redacted names to reach the model
+                "--prompt-share",
+                "0",
             ],
         )
         requests = [json.dumps(body, ensure_ascii=False) for body in server.requests]

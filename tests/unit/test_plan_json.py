@@ -29,6 +29,9 @@ REPO = {
     "package-lock.json": '{\n  "name": "create-nodejs-express-app",\n  "lockfileVersion": 3,\n'
     '  "packages": {"node_modules/express": {"version": "4.18.2"}}\n}\n',
     "LICENSE": "MIT License\n\nCopyright (c) 2019 Hagop Jamkojian\n",
+    # An env read whose name is computed: a candidate region, asked about.
+    "src/config/setting.js": "const prefix = 'APP_';\n\nfunction setting(name) {\n"
+    "  return process.env[prefix + name];\n}\n\nmodule.exports = { setting };\n",
     "public/js/lib.min.js": "!function(e){e.PORT=8080}(window);" * 50 + "\n",
 }
 
@@ -58,8 +61,13 @@ def test_dry_run_writes_every_request_with_its_lines_and_tokens(tmp_path: Path) 
         assert 1 <= r["start_line"] <= r["end_line"]
         assert r["prompt_tokens"] > r["excerpt_tokens"] > 0
         assert r["path"] not in {"package-lock.json", "LICENSE", "public/js/lib.min.js"}
+    assert ("config_parameter", "src/config/setting.js", "candidate") in {
+        (r["kind"], r["path"], r["source"]) for r in requests
+    }
     assert ("config_parameter", ".env.example") in {(r["kind"], r["path"]) for r in requests}
     assert doc["prompt_tokens"] == sum(r["prompt_tokens"] for r in requests)
+    assert doc["prompt_budget"] is None  # the library's default: no total cap
+    assert {d["reason"] for d in doc["dropped"]} <= {"max_chunks"}
     assert doc["repository_tokens"] > doc["shown_tokens"] > 0
     excluded = {e["file"]: e["category"] for e in doc["excluded"]}
     assert excluded == {
@@ -86,15 +94,23 @@ def test_cli_dry_run_reports_candidates_and_exclusions(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app,
         ["extract", str(repo), "--dry-run", "--no-index", "--llm", "none", "--max-chunks", "5"]
-        + ["--out", str(out), "--exclude", "docker-compose.yml"],
+        + ["--out", str(out), "--exclude", "docker-compose.yml", "--prompt-share", "0.3"],
         env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output
     text = result.output
-    assert "candidate regions: 0" in text and "could not fit 0" in text
+    assert "candidate regions: 1" in text and "could not fit 0" in text
+    assert "not sent:" in text and "--prompt-share" in text
+    doc = json.loads((out / PLAN_FILE).read_text())
+    assert doc["prompt_tokens"] <= doc["prompt_budget"]
+    assert ("config_parameter", "src/config/setting.js", "candidate") in {
+        (r["kind"], r["path"], r["source"]) for r in doc["requests"]
+    }
+    for d in doc["dropped"]:
+        assert not {"path", "start_line", "end_line"} & set(d)  # never read as a request
+        assert d["reason"] in {"decoded", "budget", "max_chunks"}
     assert "not shown to the model:" in text
     assert "1 lock file" in text and "1 license text" in text and "1 excluded" in text
-    doc = json.loads((out / PLAN_FILE).read_text())
     assert "docker-compose.yml" not in {r["path"] for r in doc["requests"]}
     assert {"file": "docker-compose.yml", "category": "excluded"}.items() <= next(
         e for e in doc["excluded"] if e["file"] == "docker-compose.yml"

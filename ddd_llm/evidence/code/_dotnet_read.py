@@ -184,6 +184,8 @@ class DotnetReader:
     def _around(self, read: ts.Node) -> Around:
         """What wraps the read, or the uses of the variable it was stored in."""
         found = around(read)
+        if found.default is None:
+            found.default = self._overwritten_default(read)
         name = assigned_name(read)
         if name is None or (found.default is not None and found.value_type is not None):
             return found
@@ -194,6 +196,23 @@ class DotnetReader:
             found.value_type = found.value_type or more.value_type
             found.required = found.required or more.required
         return found
+
+    def _overwritten_default(self, read: ts.Node) -> ts.Node | None:
+        """`bool inMemory = false; if (config["X"] != null) inMemory = bool.Parse(config["X"]!);`:
+        the read overwrites a local declared with a literal, which is the setting's default."""
+        node = read
+        while node.parent is not None and node.parent.type in _WRAPS_A_READ:
+            node = node.parent
+        parent = node.parent
+        if parent is None or parent.type != "assignment_expression":
+            return None
+        left = parent.child_by_field_name("left")
+        if parent.child_by_field_name("right") != node or left is None:
+            return None
+        if left.type != "identifier" or _ts.text(parent.child_by_field_name("operator")) != "=":
+            return None
+        value = self._local_value(left)
+        return value if value is not None and self.cs.literal(value) is not None else None
 
     def _through_helper(self, read: ts.Node, name_node: ts.Node, what: str) -> bool:
         """`static string Env(string name, string fallback) =>
@@ -713,6 +732,19 @@ _SCOPES = frozenset(
         "compilation_unit",
     }
 )
+
+
+_WRAPS_A_READ = frozenset(
+    {
+        "postfix_unary_expression",  # config["X"]!
+        "argument",
+        "argument_list",
+        "invocation_expression",  # bool.Parse(…), Convert.ToInt32(…)
+        "parenthesized_expression",
+        "cast_expression",
+    }
+)
+"""What may stand between a configuration read and the variable it is assigned to."""
 
 
 def _assigned(node: ts.Node) -> bool:

@@ -11,7 +11,8 @@ import tree_sitter as ts
 
 from ddd_llm.evidence.base import SourceFile
 from ddd_llm.evidence.code import _ts
-from ddd_llm.models import ValueType
+from ddd_llm.evidence.code._go_duration import as_string_call
+from ddd_llm.models import Number, ValueType
 
 Span = tuple[int, int]
 """A 1-based (first line, last line) range."""
@@ -35,6 +36,9 @@ class Param:
     required: bool = False
     usage: str | None = None
     allowed: list[str] | None = None
+    low: Number | None = None
+    high: Number | None = None
+    """Bounds the code enforces (a check that stops the program outside them)."""
 
     def absorb(self, other: Param) -> None:
         self.lines.extend(other.lines)
@@ -74,6 +78,21 @@ def unparen(node: ts.Node) -> ts.Node:
         inner = node.named_children[0]
         node = inner
     return node
+
+
+def string_call_operand(node: ts.Node) -> ts.Node | None:
+    """`X.String()` → the node of X; None for any other expression."""
+    if node.type != "call_expression":
+        return None
+    function = node.child_by_field_name("function")
+    arguments = node.child_by_field_name("arguments")
+    if function is None or function.type != "selector_expression":
+        return None
+    if arguments is None or arguments.named_child_count:
+        return None
+    if _ts.text(function.child_by_field_name("field")) != "String":
+        return None
+    return function.child_by_field_name("operand")
 
 
 def flat(node: ts.Node | None) -> str:
@@ -263,6 +282,11 @@ class GoFile:
         lit = self.literal(node)
         if lit is not None:
             return lit, None
+        operand = string_call_operand(unparen(node))
+        const = self.consts.get(flat(operand)) if operand is not None else None
+        printed = as_string_call(const[0]) if const is not None else None
+        if const is not None and printed is not None:
+            return printed, const[1]  # `DefaultTimeout.String()`: `30s`, as `--help` shows it
         written = flat(node)
         if written in self.consts:
             return self.consts[written]

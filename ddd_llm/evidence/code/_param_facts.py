@@ -116,6 +116,63 @@ help_range = RangePhrases(
 )
 """A (min, max) stated in help text or a doc comment: `(1-100)`, `between 1 and 10`, `max 500`."""
 
+_SIZE = r"(\d+(?:\.\d+)?)\s*([KMGTP]i?B|B|bytes?)(?![A-Za-z])"
+_BYTES = {
+    "B": 1,
+    "byte": 1,
+    "bytes": 1,
+    **{f"{p}B": 1000 ** (i + 1) for i, p in enumerate("KMGTP")},
+    **{f"{p}iB": 1024 ** (i + 1) for i, p in enumerate("KMGTP")},
+}
+_LESS = r"(?:less|smaller|lower|fewer)"
+_MORE = r"(?:more|larger|greater|bigger|higher)"
+_SIZE_BOTH = (
+    re.compile(rf"(?i)\bbetween\s+{_SIZE}\s+and\s+{_SIZE}"),
+    re.compile(rf"(?i)\bfrom\s+{_SIZE}\s+to\s+{_SIZE}"),
+    # `must not be less than 10MiB and larger than 8GiB`: the `not` covers both
+    re.compile(
+        rf"(?i)\bnot\s+(?:be\s+)?{_LESS}\s+than\s+{_SIZE}\s*,?\s+(?:and|or|nor)\s+"
+        rf"(?:be\s+)?{_MORE}\s+than\s+{_SIZE}"
+    ),
+)
+_SIZE_LEAST = re.compile(
+    rf"(?i)(?:\bat\s+least|\bmin(?:imum)?(?:\s+(?:of|is))?|\bno(?:t\s+(?:be\s+)?)?\s*{_LESS}\s+than)"
+    rf"\s*:?\s*{_SIZE}"
+)
+_SIZE_MOST = re.compile(
+    rf"(?i)(?:\bat\s+most|\bup\s+to|\bmax(?:imum)?(?:\s+(?:of|is))?|\bno(?:t\s+(?:be\s+)?)?\s*{_MORE}\s+than)"
+    rf"\s*:?\s*{_SIZE}"
+)
+
+
+def _bytes(number: str, unit: str) -> int | None:
+    factor = _BYTES.get(unit) or _BYTES.get(unit.lower())
+    return int(float(number) * factor) if factor else None
+
+
+def size_range(text: str | None) -> tuple[Number | None, Number | None]:
+    """A (min, max) in bytes that help text states with units: `between 1KiB and 1MiB`,
+    `must not be less than 10MiB and larger than 8GiB`, `at most 2GB`."""
+    if not text:
+        return None, None
+    for pattern in _SIZE_BOTH:
+        match = pattern.search(text)
+        if match:
+            low, high = (
+                _bytes(match.group(1), match.group(2)),
+                _bytes(match.group(3), match.group(4)),
+            )
+            if low is not None and high is not None and low <= high:
+                return low, high
+    least, most = _SIZE_LEAST.search(text), _SIZE_MOST.search(text)
+    low = _bytes(least.group(1), least.group(2)) if least else None
+    high = _bytes(most.group(1), most.group(2)) if most else None
+    if low is not None and high is not None and low > high:
+        return None, None
+    return low, high
+
+
+NUMBER_ONLY = re.compile(r"^-?\d+(?:\.\d+)?$")
 _HELP_DEFAULT = re.compile(
     r"(?i)(?:\(default\s+|\bdefault(?:s to|\s*:|\s*=|\s+is|\s+value\s+is)\s*)"
     r"[\"'`]?(?P<value>[\w./:\-]+?)[\"'`]?(?=[\s),;]|\.?$)"
@@ -123,11 +180,32 @@ _HELP_DEFAULT = re.compile(
 """A default the help text states: `Default: 3890`, `(default 8080)`, `defaults to "info"`."""
 
 
+_QUOTED_DEFAULT = re.compile(
+    r"(?i)(?:\(default\s+|\bdefault(?:s to|\s*:|\s*=|\s+is|\s+value\s+is)\s*)"
+    r"(?P<q>[\"'`])(?P<value>[^\"'`\n]{1,60})(?P=q)"
+)
+"""A quoted default may hold spaces: ``Defaults to `Managed by Terraform` ``."""
+_PHRASE_GOES_ON = re.compile(r"^\s+[A-Za-z(]")
+"""After an unquoted word, more words: the word starts a phrase (`Defaults to the Region
+set in the provider`, `defaults to on-demand price`), not a value."""
+
+
 def stated_default(text: str) -> str | None:
     """The default a description states (`Defaults to `ROTATE``, `default is `single-az``),
-    or None; the first statement wins."""
+    or None; the first statement wins. An unquoted word that is only the start of a phrase
+    is no value; a number may be followed by its unit (`default is 5 seconds`)."""
     found = _HELP_DEFAULT.search(text)
-    return found.group("value").rstrip(".") if found else None
+    quoted = _QUOTED_DEFAULT.search(text)
+    if quoted is not None and (found is None or quoted.start() <= found.start()):
+        return quoted.group("value").strip()
+    if found is None:
+        return None
+    value = found.group("value").rstrip(".")
+    quoted_word = text[found.end() - 1 : found.end()] in "\"'`"
+    rest = text[found.end() :]
+    if not quoted_word and not NUMBER_ONLY.match(value) and _PHRASE_GOES_ON.match(rest):
+        return None
+    return value
 
 
 SKIP_DIRS = frozenset(
@@ -332,7 +410,10 @@ class Collector:
             p.default = stated_default(p.help)
         value_type = p.value_type or infer_value_type(p.default)
         low, high, source = p.low, p.high, p.range_source
-        if source is None and p.help and value_type in _NUMERIC:
+        if source is None and p.help and value_type == "size" and re.search(_SIZE, p.help):
+            low, high = size_range(p.help)  # sizes stated with units: read them as bytes
+            source = "documented" if low is not None or high is not None else None
+        elif source is None and p.help and value_type in _NUMERIC:
             low, high = help_range(p.help)
             source = "documented" if low is not None or high is not None else None
         # a switch holds no secret, whatever its name (`--ssl-require-auth`)

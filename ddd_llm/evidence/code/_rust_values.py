@@ -178,6 +178,8 @@ def type_of(type_text: str) -> tuple[ValueType | None, bool]:
         return "string", optional
     if base == "Duration":
         return "duration", optional
+    if base in ("Byte", "ByteSize", "HumanByteSize"):
+        return "size", optional  # byte-unit's `Byte`, bytesize's `ByteSize`: a size in bytes
     return None, optional
 
 

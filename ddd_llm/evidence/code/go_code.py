@@ -22,10 +22,21 @@ from ddd_llm.evidence.base import (
     register,
 )
 from ddd_llm.evidence.code import _ts
+from ddd_llm.evidence.code._go_bounds import enforced_bounds
 from ddd_llm.evidence.code._go_env import env_params
 from ddd_llm.evidence.code._go_flags import flag_params
+from ddd_llm.evidence.code._go_packages import Packages, reference
 from ddd_llm.evidence.code._go_read import GoFile, Param, Span, args, cite, flat
-from ddd_llm.models import Citation, ConfigParameter, FactBase, HealthCheck, ResourceRequirement
+from ddd_llm.evidence.config_files._common import is_listen_name
+from ddd_llm.models import (
+    Citation,
+    ConfigParameter,
+    Dependency,
+    FactBase,
+    HealthCheck,
+    RangeSource,
+    ResourceRequirement,
+)
 
 NAME = "go_code"
 
@@ -45,6 +56,21 @@ documented_range = RangePhrases(
 )
 """A (min, max) stated in a flag's usage text: `1-100`, `between 1 and 10`, `max 500`."""
 
+_URL_FLAG = re.compile(r"(?:^-{1,2}|[.\-_])([A-Za-z][A-Za-z0-9]+)[.\-_]url$")
+"""`--alertmanager.url`, `--collector.supervisord.url`: the URL of the program it names."""
+_NOT_A_SERVICE = frozenset(
+    {
+        "web", "external", "http", "https", "grpc", "base", "public", "api", "server",
+        "service", "remote", "callback", "redirect", "root", "site", "self", "endpoint",
+        "proxy", "listen", "advertise", "internal", "metrics", "push", "upstream", "target",
+        "source", "dest", "destination", "download", "upload", "repo", "git", "image",
+        "webhook", "hook", "auth", "login", "logout", "oauth", "oidc", "issuer", "token",
+        "home", "docs", "help", "status", "health", "ui", "app", "frontend", "backend",
+    }
+)  # fmt: skip
+"""Words before `url` that name a role, not a program to depend on (`--web.external-url`)."""
+_MAX_PENDING = 5000
+"""Parameters waiting for another package's constant: more are reported as written."""
 _GENERATED = re.compile(r"(?m)^// Code generated .* DO NOT EDIT\.?$")
 _ADDRESS = re.compile(r"^(?:[\w.\-]*|\[[0-9A-Fa-f:.]*\]):(\d{1,5})$")
 _CLIENT_RECV = re.compile(r"(?i)client|resty|\.R\(\)$")
@@ -183,9 +209,18 @@ def _syntax_error(root: ts.Node) -> ts.Node | None:
 
 
 class GoCodeAnalyzer:
-    """Reads Go sources (not tests, not vendored code, not generated code)."""
+    """Reads Go sources (not tests, not vendored code, not generated code), and go.mod for the
+    module path.
+
+    A default written as another package's constant (`cluster.DefaultGossipInterval.String()`)
+    waits for `finish()`, once every file was read, to be resolved through that package's
+    exported constants; every other fact is reported with its file."""
 
     name = NAME
+
+    def __init__(self) -> None:
+        self.packages = Packages()
+        self.pending: list[tuple[SourceFile, Param, tuple[str, str, bool]]] = []
 
     def accepts(self, source: SourceFile) -> bool:
         if source.suffix != ".go" or source.name.endswith("_test.go"):
@@ -221,7 +256,16 @@ class GoCodeAnalyzer:
                 merged[p.name].absorb(p)
             else:
                 merged[p.name] = p
-        facts: list[FactBase] = [self._param(source, p) for p in merged.values()]
+        self.packages.add_file(f)
+        for name, (low, high) in enforced_bounds(f, list(merged.values())).items():
+            merged[name].low, merged[name].high = low, high
+        facts: list[FactBase] = []
+        for p in merged.values():
+            ref = reference(p.default, f.imports)
+            if ref is not None and len(self.pending) < _MAX_PENDING:
+                self.pending.append((source, p, ref))  # resolved in finish()
+                continue
+            facts.extend(self._param_facts(source, p))
         health: dict[tuple[str, str], list[Span]] = {}
         for check_type, target, lines in _health(f):
             health.setdefault((check_type, target), []).append(lines)
@@ -251,7 +295,53 @@ class GoCodeAnalyzer:
                     value=port,
                 )
             )
-        result.facts.extend(facts)
+        result.facts.extend(_one_per_id(facts))
+
+    def finish(self) -> AnalyzerResult:
+        """The parameters whose default is another package's constant, resolved now that
+        every package was read (left as written when the package is not in the repository)."""
+        result = AnalyzerResult()
+        for source, p, (path, name, string_call) in self.pending:
+            found = self.packages.resolve(path, name, string_call)
+            extra: list[Citation] = []
+            if found is not None:
+                p.default, (where, line) = found[0], found[1]
+                extra.append(Citation(path=where, start_line=line, end_line=line))
+            for fact in self._param_facts(source, p):
+                fact.citations.extend(c for c in extra if c not in fact.citations)
+                result.facts.append(fact)
+        result.facts = _one_per_id(result.facts)
+        self.pending.clear()
+        self.packages.clear()
+        return result
+
+    def _param_facts(self, source: SourceFile, p: Param) -> list[FactBase]:
+        """The parameter, and the port it listens on when it is a listen address whose
+        default is `host:port` (`--web.listen-address=:9100`, `-addr :8080`)."""
+        facts: list[FactBase] = [self._param(source, p)]
+        target = _URL_FLAG.search(p.name) if p.kind == "flag" else None
+        if target is not None and target.group(1).lower() not in _NOT_A_SERVICE:
+            facts.append(
+                Dependency(
+                    summary=f"talks to {target.group(1)} at the URL {p.name} gives",
+                    citations=self._cites(source, p.lines),
+                    target=target.group(1).lower(),
+                    dependency_type="runtime",
+                )
+            )
+        leaf = p.name.lstrip("-").rsplit(".", 1)[-1]
+        address = _ADDRESS.match(p.default or "")
+        if address and is_listen_name(leaf) and 0 < int(address.group(1)) < 65536:
+            port = address.group(1)
+            facts.append(
+                ResourceRequirement(
+                    summary=f"listens on port {port} (default of {p.name})",
+                    citations=self._cites(source, p.lines),
+                    resource="port",
+                    value=port,
+                )
+            )
+        return facts
 
     @staticmethod
     def _cites(source: SourceFile, lines: list[Span]) -> list[Citation]:
@@ -260,8 +350,12 @@ class GoCodeAnalyzer:
     def _param(self, source: SourceFile, p: Param) -> ConfigParameter:
         lo: int | float | None = None
         hi: int | float | None = None
-        if p.usage and p.value_type in ("int", "float"):
+        source_of_range: RangeSource | None = None
+        if p.low is not None or p.high is not None:
+            lo, hi, source_of_range = p.low, p.high, "declared"
+        elif p.usage and p.value_type in ("int", "float"):
             lo, hi = documented_range(p.usage)
+            source_of_range = "documented" if lo is not None or hi is not None else None
         secret = looks_secret(p.name.lstrip("-"), p.default)
         shown = p if not secret else Param(p.name, p.kind, [], p.value_type)
         return ConfigParameter(
@@ -275,8 +369,44 @@ class GoCodeAnalyzer:
             allowed_values=p.allowed,
             required=p.required,
             secret=secret,
-            range_source="documented" if lo is not None or hi is not None else None,
+            range_source=source_of_range,
         )
 
 
-register(GoCodeAnalyzer())
+def _one_per_id(facts: list[FactBase]) -> list[FactBase]:
+    """Facts of one id joined (a flag and its env var both give the listen port)."""
+    kept: dict[str, FactBase] = {}
+    for fact in facts:
+        if fact.id in kept:
+            first = kept[fact.id]
+            first.citations.extend(c for c in fact.citations if c not in first.citations)
+        else:
+            kept[fact.id] = fact
+    return list(kept.values())
+
+
+class GoModuleAnalyzer:
+    """Reads go.mod for the module path, so an import path names one folder exactly."""
+
+    name = "go_module"
+
+    def __init__(self, code: GoCodeAnalyzer) -> None:
+        self.code = code
+
+    def accepts(self, source: SourceFile) -> bool:
+        return source.name == "go.mod" and not any(
+            part in ("vendor", "testdata") for part in source.parts[:-1]
+        )
+
+    def analyze(self, source: SourceFile) -> AnalyzerResult:
+        self.code.packages.add_module(source.path, source.text)
+        return AnalyzerResult()
+
+    def finish(self) -> AnalyzerResult:
+        """Nothing of its own: having a `finish` keeps it in the process of the Go analyzer."""
+        return AnalyzerResult()
+
+
+_CODE = GoCodeAnalyzer()
+register(_CODE)
+register(GoModuleAnalyzer(_CODE))

@@ -50,6 +50,10 @@ _PROBES: dict[str, Mechanism] = {
     "readinessProbe": "k8s-readiness",
     "startupProbe": "k8s-startup",
 }
+_VALUES_READ = re.compile(r"\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
+_MAX_READS = 5000
+_SECRET_NAME_FIELD = re.compile(r"^\s*(?:-\s+)?secretName:")
+_SECRET_REF = re.compile(r"^\s*(?:-\s+)?(?:secretKeyRef|secretRef):\s*$")
 _CI_DIRS = re.compile(r"(^|/)(ci|tests?|examples?)/")
 
 
@@ -59,9 +63,23 @@ def neutralise(text: str) -> str:
 
 
 class HelmAnalyzer:
-    """values*.yaml, Chart.yaml / requirements.yaml and templates/*.yaml of a Helm chart."""
+    """values*.yaml, Chart.yaml / requirements.yaml and templates/*.yaml of a Helm chart.
+
+    A value the templates read (`.Values.nameOverride` in `_helpers.tpl`) that the chart's
+    values.yaml does not set is a parameter too, with no default: `finish()` reports those
+    once every values file and template of the chart was read."""
 
     name = "helm"
+
+    def __init__(self) -> None:
+        self.declared: dict[str, set[str]] = {}
+        """chart folder → every key values.yaml sets (maps included)."""
+        self.read: dict[str, dict[str, tuple[str, int]]] = {}
+        """chart folder → value the templates read → (template, line) first read."""
+        self.secret_names: dict[str, set[str]] = {}
+        """chart folder → values the templates use as the name of a Secret object."""
+        self.hidden: dict[str, dict[str, tuple[ConfigParameter, str | None]]] = {}
+        """chart folder → values taken for secrets → (their fact, the value written)."""
 
     def accepts(self, source: SourceFile) -> bool:
         if TEST_DIRS.search(source.path) or _CI_DIRS.search(source.path):
@@ -77,12 +95,89 @@ class HelmAnalyzer:
             and not source.name.startswith("_")
         )
 
+    def finish(self) -> AnalyzerResult:
+        result = AnalyzerResult()
+        for chart, reads in self.read.items():
+            declared = self.declared.get(chart)
+            if not declared:
+                continue  # no values.yaml read: nothing says what is set
+            for name, (path, line) in reads.items():
+                if name in declared or any(name.startswith(d + ".") for d in declared):
+                    continue  # set, or inside a map or list values.yaml sets
+                if any(d.startswith(name + ".") for d in declared):
+                    continue  # a map whose keys values.yaml sets
+                result.facts.append(
+                    ConfigParameter(
+                        summary=f"Helm value {name}, read by {path.rsplit('/', 1)[-1]} "
+                        "and not set in values.yaml (no default)",
+                        citations=[Citation(path=path, start_line=line, end_line=line)],
+                        name=name,
+                        value_type="string",
+                    )
+                )
+        for chart, names in self.secret_names.items():
+            for name in names:
+                fact, written = self.hidden.get(chart, {}).get(name, (None, None))
+                if fact is not None:
+                    # `secretName: {{ .Values.x }}`: x names a Secret object, it holds none
+                    fact.secret = False
+                    fact.default = written
+                    if written is not None:
+                        fact.summary = fact.summary.replace(name, f"{name} default {written}", 1)
+        self.declared.clear()
+        self.read.clear()
+        self.secret_names.clear()
+        self.hidden.clear()
+        return result
+
+    def record_reads(self, source: SourceFile) -> None:
+        """The values a template reads, and those it names a Secret object with."""
+        parts = source.parts
+        chart = "/".join(parts[: parts.index("templates")]) if "templates" in parts else ""
+        reads = self.read.setdefault(chart, {})
+        lines = source.lines
+        for index, text in enumerate(lines):
+            before = lines[index - 1] if index else ""
+            if _SECRET_NAME_FIELD.search(text) or (
+                _SECRET_REF.search(before) and re.search(r"^\s*name:", text)
+            ):
+                names = self.secret_names.setdefault(chart, set())
+                names.update(m.group(1)[1:] for m in _VALUES_READ.finditer(text))
+        for match in _VALUES_READ.finditer(source.text):
+            if len(reads) < _MAX_READS:
+                at = source.line_of_offset(match.start())
+                reads.setdefault(match.group(1)[1:], (source.path, at))
+
+    def _record_hidden(self, source: SourceFile, facts: list[FactBase]) -> None:
+        """The facts taken for secrets, with the value written, in case a template shows the
+        value is the name of a Secret object (`credentialsSecret: ""`)."""
+        chart = "/".join(source.parts[:-1])
+        hidden = self.hidden.setdefault(chart, {})
+        for fact in facts:
+            if isinstance(fact, ConfigParameter) and fact.secret and fact.citations:
+                line = source.lines[fact.citations[0].start_line - 1]
+                written = line.split(":", 1)[1].split(" #", 1)[0].strip() if ":" in line else ""
+                hidden[fact.name] = (fact, _unquote(written) if written else None)
+
+    def _record_declared(self, source: SourceFile, facts: list[FactBase]) -> None:
+        chart = "/".join(source.parts[:-1])
+        names = self.declared.setdefault(chart, set())
+        for fact in facts:
+            if isinstance(fact, ConfigParameter):
+                parts = fact.name.split(".")
+                names.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+
     def analyze(self, source: SourceFile) -> AnalyzerResult:
         result = AnalyzerResult()
+        if "templates" in source.parts[:-1] and not _VALUES.match(source.name):
+            self.record_reads(source)
         if source.name in ("Chart.yaml", "requirements.yaml"):
             result.facts.extend(self._dependencies(source, result))
         elif _VALUES.match(source.name) and "templates" not in source.parts[:-1]:
             result.facts.extend(unique(self._values(source, result)))
+            if source.name.lower() in ("values.yaml", "values.yml"):
+                self._record_declared(source, result.facts)
+                self._record_hidden(source, result.facts)
         else:
             rendered = _skeleton_facts(source, result)
             facts = rendered if rendered is not None else self._template(source)
@@ -510,4 +605,33 @@ def _amount(node: Any, kind: str) -> str | None:
     return None
 
 
-register(HelmAnalyzer())
+class HelmHelpersAnalyzer:
+    """A chart's `templates/_*.tpl` helpers: they define names, not resources, but the values
+    they read (`.Values.nameOverride`) are the chart's parameters too."""
+
+    name = "helm_helpers"
+
+    def __init__(self, helm: HelmAnalyzer) -> None:
+        self.helm = helm
+
+    def accepts(self, source: SourceFile) -> bool:
+        return (
+            "templates" in source.parts[:-1]
+            and source.name.startswith("_")
+            and source.suffix == ".tpl"
+            and ".Values" in source.text
+            and not (TEST_DIRS.search(source.path) or _CI_DIRS.search(source.path))
+        )
+
+    def analyze(self, source: SourceFile) -> AnalyzerResult:
+        self.helm.record_reads(source)
+        return AnalyzerResult()
+
+    def finish(self) -> AnalyzerResult:
+        """Nothing of its own: having a `finish` keeps it in the process of the Helm analyzer."""
+        return AnalyzerResult()
+
+
+_HELM = HelmAnalyzer()
+register(_HELM)
+register(HelmHelpersAnalyzer(_HELM))

@@ -8,6 +8,8 @@ by its `variable "name" {` line through to its closing brace.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 import hcl2
@@ -20,7 +22,7 @@ from ddd_llm.evidence.config_files._common import (
     port_fact,
     port_number,
 )
-from ddd_llm.models import Dependency, FactBase, Number, ValueType
+from ddd_llm.models import ConfigParameter, Dependency, FactBase, Number, ValueType
 
 _VAR = r"var\.([A-Za-z_][\w-]*)"
 _NUM = r"(-?\d+(?:\.\d+)?)"
@@ -116,9 +118,19 @@ def _hcl_literal(value: Any) -> str:
 
 
 class TerraformAnalyzer:
-    """`variable` blocks of `.tf` files (a module's operator-facing inputs)."""
+    """`variable` blocks of `.tf` files (a module's operator-facing inputs).
+
+    A variable declared `default = null` often gets its real default where the module uses
+    it: `coalesce(var.port, local.port)` with `local.port = var.engine == "memcached" ? 11211
+    : 6379`. Each file's facts are reported as read; `finish()`, once every file of the
+    module was read, gives such a variable the value every use of it falls back to (the
+    conditionals evaluated with the other variables' defaults), and leaves it alone when the
+    uses disagree or cannot be evaluated."""
 
     name = "terraform"
+
+    def __init__(self) -> None:
+        self.modules: dict[str, _Module] = {}
 
     def accepts(self, source: SourceFile) -> bool:
         return (
@@ -150,18 +162,31 @@ class TerraformAnalyzer:
                 )
             return result
         facts: list[FactBase] = []
+        module = self.modules.setdefault(str(PurePosixPath(source.path).parent), _Module())
+        module.read_uses(source.text)
         if isinstance(data, dict):
             facts.extend(_requirements(source, data))
             facts.extend(_ports(source, data))
+            module.read_locals(data)
         for block in data.get("variable", []) if isinstance(data, dict) else []:
             if not isinstance(block, dict):
                 continue
             for raw_name, body in block.items():
                 name = str(_unwrap(raw_name))
                 if isinstance(body, dict):
-                    facts.extend(self._variable(source, name, body))
+                    found = self._variable(source, name, body)
+                    module.declare(name, body, found)
+                    facts.extend(found)
         result.facts.extend(facts)
         return result
+
+    def finish(self) -> AnalyzerResult:
+        """The defaults of `null` variables that the module's uses fall back to (set on the
+        facts already reported: they are the same objects)."""
+        for module in self.modules.values():
+            module.settle()
+        self.modules.clear()
+        return AnalyzerResult()
 
     def _variable(self, source: SourceFile, name: str, body: dict[str, Any]) -> list[FactBase]:
         start = _block_line(source, name)
@@ -289,6 +314,186 @@ def _block_end(lines: list[str], start: int) -> int:
         if opened and depth <= 0:
             return index + 1
     return start
+
+
+_LITERAL = re.compile(r'^(?:"(?P<s>[^"$]*)"|(?P<n>-?\d+(?:\.\d+)?)|(?P<b>true|false))$')
+_REF = re.compile(r"^(var|local)\.([A-Za-z_][\w-]*)$")
+_CONDITION = re.compile(
+    r"^(?P<neg>!)?var\.(?P<var>[A-Za-z_][\w-]*)"
+    r'(?:\s*(?P<op>==|!=)\s*(?P<lit>"[^"]*"|-?\d+(?:\.\d+)?|true|false|null))?$'
+)
+_MAX_USES = 5000
+
+
+@dataclass
+class _Module:
+    """One folder's variables, locals and the `coalesce(var.x, …)` fallbacks of its uses."""
+
+    declared: dict[str, str | None] = field(default_factory=dict)
+    """variable → its declared default (None: `null` or none)."""
+    facts: dict[str, list[FactBase]] = field(default_factory=dict)
+    locals: dict[str, str] = field(default_factory=dict)
+    fallbacks: dict[str, list[list[str]]] = field(default_factory=dict)
+    """variable → for each `coalesce(var.x, a, b)`: the arguments after it."""
+
+    def declare(self, name: str, body: dict[str, Any], facts: list[FactBase]) -> None:
+        self.declared[name] = _default_text(body.get("default"))
+        self.facts[name] = facts
+
+    def read_locals(self, data: dict[str, Any]) -> None:
+        for block in data.get("locals", []) or []:
+            if isinstance(block, dict):
+                for key, value in block.items():
+                    if not key.startswith("__") and isinstance(value, (str, int, float, bool)):
+                        self.locals[key] = _expression(value)
+
+    def read_uses(self, text: str) -> None:
+        for arguments in _calls(text, "coalesce"):
+            head = _REF.match(arguments[0]) if arguments else None
+            if head is not None and head.group(1) == "var" and len(arguments) > 1:
+                uses = self.fallbacks.setdefault(head.group(2), [])
+                if len(uses) < _MAX_USES:
+                    uses.append(arguments[1:])
+
+    def settle(self) -> None:
+        for name, uses in self.fallbacks.items():
+            if name not in self.declared or self.declared[name] is not None:
+                continue
+            values = {self._first_set(rest) for rest in uses}
+            if len(values) != 1 or None in values:
+                continue  # uses that disagree, or one that cannot be evaluated
+            value = values.pop()
+            if value is None:
+                continue
+            for fact in self.facts.get(name, []):
+                if isinstance(fact, ConfigParameter) and not fact.secret and fact.name == name:
+                    old = fact.default
+                    fact.default = value
+                    fact.summary = _with_default(fact.summary, name, old, value)
+
+    def _first_set(self, arguments: list[str]) -> str | None:
+        """What `coalesce` gives with every variable at its default: the first argument that
+        is neither null nor ""; None when there is none or one cannot be evaluated."""
+        for argument in arguments:
+            value, known = self._evaluate(argument, depth=0)
+            if not known:
+                return None
+            if value:  # Terraform's coalesce skips null and "" alike
+                return value
+        return None
+
+    def _evaluate(self, text: str, depth: int) -> tuple[str | None, bool]:
+        """(value, whether it could be evaluated) of a literal, `var.x`, `local.y` or
+        `cond ? a : b` whose condition tests a variable against a literal."""
+        text = text.strip()
+        while text.startswith("(") and text.endswith(")"):
+            text = text[1:-1].strip()
+        if depth > 8:
+            return None, False
+        if text == "null":
+            return None, True
+        literal = _LITERAL.match(text)
+        if literal is not None:
+            return next(g for g in literal.groups() if g is not None), True
+        ref = _REF.match(text)
+        if ref is not None:
+            kind, name = ref.groups()
+            if kind == "var":
+                return (self.declared[name], True) if name in self.declared else (None, False)
+            if name in self.locals:
+                return self._evaluate(self.locals[name], depth + 1)
+            return None, False
+        parts = _conditional(text)
+        if parts is None:
+            return None, False
+        chosen = self._test(parts[0])
+        if chosen is None:
+            return None, False
+        return self._evaluate(parts[1] if chosen else parts[2], depth + 1)
+
+    def _test(self, condition: str) -> bool | None:
+        match = _CONDITION.match(condition.strip())
+        if match is None or match.group("var") not in self.declared:
+            return None
+        value = self.declared[match.group("var")]
+        if match.group("op") is None:
+            if value not in ("true", "false"):
+                return None
+            truth = value == "true"
+            return not truth if match.group("neg") else truth
+        if match.group("neg"):
+            return None
+        literal = match.group("lit").strip('"')
+        equal = (value is None) if literal == "null" else (value == literal)
+        return equal if match.group("op") == "==" else not equal
+
+
+def _expression(value: str | int | float | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    text = value.strip()
+    if text.startswith("${") and text.endswith("}") and text.count("${") == 1:
+        return text[2:-1].strip()
+    return text
+
+
+def _calls(text: str, function: str) -> list[list[str]]:
+    """The top-level arguments of every `function(…)` call in HCL text (strings and nested
+    parentheses, brackets and braces kept whole)."""
+    found: list[list[str]] = []
+    for match in re.finditer(rf"(?<![\w.]){function}\s*\(", text):
+        arguments: list[str] = []
+        depth, start, index, quote = 0, match.end(), match.end(), False
+        while index < len(text):
+            char = text[index]
+            if quote:
+                if char == "\\":
+                    index += 1
+                elif char == '"':
+                    quote = False
+            elif char == '"':
+                quote = True
+            elif char in "([{":
+                depth += 1
+            elif char in ")]}":
+                if depth == 0:
+                    arguments.append(text[start:index].strip())
+                    break
+                depth -= 1
+            elif char == "," and depth == 0:
+                arguments.append(text[start:index].strip())
+                start = index + 1
+            index += 1
+        if arguments and all(arguments):
+            found.append(arguments)
+    return found
+
+
+def _conditional(text: str) -> tuple[str, str, str] | None:
+    """`cond ? a : b` split at its top-level `?` and `:` (None for anything else)."""
+    depth, quote, question = 0, False, -1
+    for index, char in enumerate(text):
+        if quote:
+            quote = char != '"'
+        elif char == '"':
+            quote = True
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0 and char == "?" and question < 0:
+            question = index
+        elif depth == 0 and char == ":" and question >= 0:
+            return text[:question], text[question + 1 : index], text[index + 1 :]
+    return None
+
+
+def _with_default(summary: str, name: str, old: str | None, new: str) -> str:
+    if old is not None and f"default {old}" in summary:
+        return summary.replace(f"default {old}", f"default {new}", 1)
+    return summary.replace(name, f"{name} default {new}", 1)
 
 
 register(TerraformAnalyzer())

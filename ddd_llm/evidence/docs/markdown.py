@@ -431,6 +431,7 @@ class MarkdownDocsAnalyzer:
             return result
         headings: list[_Heading] = []
         seen: set[str] = set()
+        said = ""
         table: _Table | None = None
         row: list[str] = []
         for index, token in enumerate(tokens):
@@ -441,10 +442,14 @@ class MarkdownDocsAnalyzer:
                     headings.pop()
                 text = _ATTRIBUTES.sub("", text).strip()  # `## Backups {#backup}`
                 headings.append(_Heading(level, text, token.map[0] + 1))
+                said = ""  # what the section said so far, for the blocks that follow
             elif token.type in ("fence", "code_block") and token.map:
                 self._block(source, result, token, headings, seen)
+                _env_example(source, result, token, said)
             elif token.type == "paragraph_open" and token.map:
                 self._paragraph(source, result, token.map[0] + 1, token.map[1], seen)
+                said = (said + " " + " ".join(source.lines[token.map[0] : token.map[1]]))[-600:]
+                _dependency_prose(source, result, token.map[0] + 1, token.map[1], headings)
             elif token.type == "table_open":
                 table = _Table()
             elif token.type == "tr_open":
@@ -597,6 +602,62 @@ class MarkdownDocsAnalyzer:
                 citations=[source.cite(start, end)],
             )
         )
+
+
+_DEPENDENCY_PROSE = re.compile(
+    r"(?i)\b(?:relies|rely|depends?|dependent)\s+on\b"
+    r"|\bmust\s+(?:communicate|talk|connect)\s+(?:with|to)\b"
+    r"|\b(?:talks?|connects?)\s+to\s+(?:a|an|the|its)\b"
+    r"|\b(?:use|start|run|needs?|requires?)\s+(?:a|an|the)\s+(?:[\w-]+\s+)?"
+    r"(?:database|db|message\s+broker|broker|cache|queue|search\s+engine)\b"
+)
+"""Prose that says one program needs another: `relies on`, `must communicate with`, `to use a
+MySQL database`. Which services it joins is for the model to read: the lines are a candidate."""
+_NOT_A_PROGRAM = re.compile(
+    r"(?i)\b(?:header|library|package|crate|module|feature|field|function|format|syntax|"
+    r"version|order|value|behaviou?r)s?\b"
+)
+"""What a `relies on` may be about that is no program to run (`relies on the X-Forwarded-Proto
+header`)."""
+_HEADING_REACH = 6
+"""A paragraph this close under its heading is shown with it (`### Use the 'mysql' profile`)."""
+
+
+def _dependency_prose(
+    source: SourceFile, result: AnalyzerResult, start: int, end: int, headings: list[_Heading]
+) -> None:
+    """Mark a paragraph that states a dependency in prose as a candidate for the model."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", " ".join(source.lines[start - 1 : end]))
+    said = [
+        m
+        for m in _DEPENDENCY_PROSE.finditer(text)
+        if not _NOT_A_PROGRAM.search(text[m.end() : m.end() + 80].split(".")[0])
+    ]
+    if not said:
+        return
+    first = start
+    if headings and 0 < start - headings[-1].line <= _HEADING_REACH:
+        first = headings[-1].line
+    result.candidate(source, first, end, "dependency", "prose states a dependency")
+
+
+_ENV_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)=(\S*)\s*$")
+_SAYS_ENV = re.compile(r"(?i)environment\s+variables?|\benv(?:ironment)?\s+file|\.env\b")
+
+
+def _env_example(source: SourceFile, result: AnalyzerResult, token: Token, said: str) -> None:
+    """A block of nothing but `NAME=value` lines, in a section that speaks of environment
+    variables (`set UWSGI_PROCESSES=2 in docker/.env`): settings the docs tell operators to
+    make. A document alone is no evidence a setting exists (see `_attach`), so the block is a
+    candidate for the model, which reads what the variables configure."""
+    if token.map is None or not _SAYS_ENV.search(said):
+        return
+    lines = [line for line in token.content.splitlines() if line.strip()]
+    if not lines or len(lines) > 12 or not all(_ENV_ASSIGNMENT.match(line) for line in lines):
+        return
+    first = token.map[0] + (2 if token.type == "fence" else 1)
+    last = first + len(token.content.rstrip("\n").splitlines()) - 1
+    result.candidate(source, first, last, "config_parameter", "environment variables set in docs")
 
 
 def _row_line(tokens: list[Token], close: int) -> int:

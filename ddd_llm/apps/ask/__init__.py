@@ -3,7 +3,11 @@
     retrieve (verified facts + index hits + lexical match, within a token budget)
       → with a model: prompts/ask.j2 → AskAnswer → citations checked against the sources shown
         → one re-ask naming the bad citations → still bad: removed, with a warning
-      → without one: the best matching facts and documentation sections, quoted with citations
+      → without one (passages.py): the passages — documentation blocks and sections, config
+        lines with their comments, verified facts — that hold most of the question's
+        specific terms, its rarest known one, the thing it asks for and the service it
+        names, quoted with citations; a safe-range question naming a parameter answers
+        from that parameter's fact (named_answer)
       → nothing relevant: "The repository does not document this." plus the matching gap
 
 An answer never keeps a step or a citation that points outside what the model was shown,
@@ -23,6 +27,16 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from ddd_llm.apps.ask.passages import (
+    Match,
+    Passage,
+    PassageIndex,
+    asked_for,
+    best_matches,
+    clauses,
+    passages,
+    question_terms,
+)
 from ddd_llm.chunk.chunker import Chunk
 from ddd_llm.chunk.tokens import count_tokens
 from ddd_llm.config import build_cache, build_provider, output_dir
@@ -178,6 +192,11 @@ class Knowledge:
     def fact_lexical(self) -> LexicalIndex:
         """BM25 over the facts' text, in the order of `facts`."""
         return LexicalIndex([fact_text(f) for f in self.facts])
+
+    @cached_property
+    def passage_index(self) -> PassageIndex:
+        """The repository cut into citable passages, with the verified facts (no-model answers)."""
+        return PassageIndex(passages(self.lines, self.facts))
 
     @cached_property
     def services(self) -> list[str]:
@@ -769,7 +788,197 @@ def _has_range(fact: FactBase) -> bool:
     )
 
 
+ANSWER_MIN = 0.6
+"""Share of a question's weighted terms the best passage must hold to answer without a model."""
+BODY_MIN = 0.15
+"""…of which the passage's own lines (not only its headings or file) must hold this much."""
+NEAR = 0.05
+"""Further passages are quoted when they score this close to the best one."""
+MAX_PASSAGES = 3
+QUOTE_LINES = 4
+
+
 def static_answer(
+    knowledge: Knowledge, question: str, found: Sequence[Source], **fields: Any
+) -> AskResult:
+    """Without a model: a safe-range question that names a parameter is answered from its
+    fact (named_answer, which refuses a range the repository does not state); any other
+    from the passages that hold most of it (passage_answer), a named parameter's facts
+    first."""
+    named = [s.fact for s in found if s.exact and s.fact is not None]
+    if named and analyse(question, knowledge.services).wants_range:
+        return named_answer(knowledge, question, found, **fields)
+    return passage_answer(knowledge, question, named=named, **fields)
+
+
+def _overlap(a: Passage, b: Passage) -> bool:
+    return a.path == b.path and a.start <= b.end and b.start <= a.end
+
+
+FOCUS_FREE = 0.85
+"""A passage this complete answers even without the question's heaviest term."""
+STATIC_BY_SERVICE = {
+    # Question words that ask, per service, for one fact kind (no-model answers only).
+    "dependency": stems("before first depend depends dependency requires wait"),
+    "health_check": INTENTS["health_check"],
+}
+
+
+def _service_facts(knowledge: Knowledge, query: Query) -> list[FactBase]:
+    """Facts of the kind a question asks about for the service it names (what must run
+    before the worker: the worker's dependencies)."""
+    kinds = {k for k, words in STATIC_BY_SERVICE.items() if query.stems & words}
+    if not kinds or not query.services:
+        return []
+    return [f for f in knowledge.facts if f.fact_kind in kinds and f.service in query.services]
+
+
+def _answers(query: Query, m: Match, focus: str | None, heads: Sequence[str] = ()) -> bool:
+    """Whether one passage answers: it holds ANSWER_MIN of the question (BODY_MIN in its own
+    lines), the thing asked about (the question's heaviest known term) unless it holds
+    nearly all of it, and the service the question names."""
+    if m.coverage < ANSWER_MIN or m.body < BODY_MIN:
+        return False
+    if focus is not None and focus in m.missing and m.coverage < FOCUS_FREE:
+        return False
+    if heads and all(h in m.missing for h in heads):
+        return False  # "which versions": a passage without any version does not answer
+    p = m.passage
+    for name in query.services:
+        if p.service == name:
+            continue
+        parts = [t for t in terms(name) if "_" not in t] or terms(name)
+        if p.service is not None or not all(p.holds([t]) for t in parts):
+            return False
+    return True
+
+
+CLAUSE_MIN = 0.75
+"""One clause of a question with several ("what is X, and how do I Y?") answers alone when
+a passage holds this much of it."""
+CLAUSE_TERMS = 2
+"""…and the clause names at least this many things (not "where is it configured")."""
+
+
+def _answering(
+    knowledge: Knowledge, query: Query, wanted: list[str], least: float, procedure: bool
+) -> list[Match]:
+    """The passages that answer (_answers), best first; whole sections only for procedures."""
+    index = knowledge.passage_index
+    focus = index.focus(wanted)
+    heads = [h for h in asked_for(query.text) if h in wanted]
+    return [
+        m
+        for m in best_matches(index, wanted, query.text)
+        if m.coverage >= least
+        and _answers(query, m, focus, heads)
+        and (procedure or not m.passage.section)
+    ]
+
+
+_PROCEDURE = re.compile(
+    r"\bhow\s+(?:do|can|could|should|would|must)\s+(?:i|we|you|one)\b|\bhow\s+to\b"
+    r"|\bsteps?\b|\bprocedure\b",
+    re.I,
+)
+
+
+def asks_procedure(question: str) -> bool:
+    """ "How do I …", "how to …": the answer is a section's steps ("how long" is not)."""
+    return bool(_PROCEDURE.search(question))
+
+
+def passage_answer(
+    knowledge: Knowledge, question: str, named: Sequence[FactBase] = (), **fields: Any
+) -> AskResult:
+    """The passages holding the most of the question's specific terms, quoted with their
+    lines; "not documented" when none answers (_answers): a question about something the
+    repository never names covers little of itself anywhere."""
+    query = analyse(question, knowledge.services)
+    procedure = asks_procedure(question)
+    index = knowledge.passage_index
+    wanted = question_terms(question, QUESTION_WORDS, index.known)
+    by_service = [*named, *(f for f in _service_facts(knowledge, query) if f not in named)]
+    good = _answering(knowledge, query, wanted, ANSWER_MIN, procedure)
+    parts = clauses(question)
+    if not good and len(parts) > 1:
+        # One of several questions asked at once, answered fully, is an answer too.
+        for part in parts:
+            part_terms = question_terms(part, QUESTION_WORDS, index.known)
+            if sum(index.weight(t) >= 1.0 for t in part_terms) >= CLAUSE_TERMS:
+                good = _answering(knowledge, query, part_terms, CLAUSE_MIN, procedure)
+                if good:
+                    wanted = part_terms
+                    break
+    if not good and not by_service:
+        return refusal(knowledge, question, **fields)
+    chosen: list[Match] = []
+    if good and (named or not by_service):
+        best = good[0]
+        if procedure and best.passage.kind == "doc":
+            # A procedure is its whole section: the section holding the best block.
+            sections = [
+                m
+                for m in good
+                if m.passage.kind == "doc"
+                and best.passage.within(m.passage)
+                and m.score >= best.score - NEAR
+            ]
+            best = max(sections, key=lambda m: m.passage.end - m.passage.start, default=best)
+        chosen.append(best)
+        held = set(wanted) - set(best.missing)
+        for m in good:
+            if len(chosen) >= MAX_PASSAGES or m.score < best.score - NEAR:
+                break
+            adds = set(wanted) - set(m.missing) - held
+            if not adds or not m.key or any(_overlap(m.passage, c.passage) for c in chosen):
+                continue  # adds nothing, or holds the question only in passing
+            chosen.append(m)
+            held |= adds
+    lines: list[str] = []
+    citations: dict[str, Citation] = {}
+    steps: list[Step] = []
+    shown = {id(m.passage.fact) for m in chosen if m.passage.fact is not None}
+    for fact in by_service[:MAX_FACTS]:
+        if id(fact) not in shown:
+            lines.append(f"- {_describe(fact)}")
+            for c in fact.citations:
+                citations.setdefault(str(c), c)
+    for m in chosen:
+        p = m.passage
+        cite = Citation(path=p.path, start_line=p.start, end_line=p.end)
+        citations.setdefault(str(cite), cite)
+        if p.fact is not None:
+            lines.append(f"- {_describe(p.fact)}")
+            for c in p.fact.citations:  # every place the fact is stated, as its text says
+                citations.setdefault(str(c), c)
+            continue
+        every = [t.strip() for t in p.text.split("\n") if t.strip()]
+        more = " …" if len(every) > QUOTE_LINES else ""
+        where = f'"{p.title}", ' if p.kind == "doc" and p.title != p.path else ""
+        lines.append(f"- {where}{cite}: " + " / ".join(every[:QUOTE_LINES]) + more)
+        if p.kind == "doc" and procedure and not steps:
+            steps = _command_lines(knowledge, p)
+    head = "From the repository (quoted; no model was used):"
+    return AskResult(
+        question=question,
+        answer="\n".join([head, *lines]),
+        steps=steps,
+        citations=list(citations.values()),
+        confidence="low",
+        not_found=False,
+        **fields,
+    )
+
+
+def _command_lines(knowledge: Knowledge, p: Passage) -> list[Step]:
+    per = knowledge.lines.get(p.path, {})
+    text = "\n".join(per.get(n, "") for n in range(p.start, p.end + 1))
+    chunk = Chunk(p.path, p.start, p.end, text, "markdown", 0)
+    return _commands(chunk)
+
+
+def named_answer(
     knowledge: Knowledge, question: str, found: Sequence[Source], **fields: Any
 ) -> AskResult:
     """The best matching verified facts and documentation section, quoted with citations.

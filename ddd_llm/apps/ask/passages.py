@@ -1,0 +1,652 @@
+"""Passages for answering without a model: small units of a repository, scored by how much
+of a question's specific content they hold.
+
+    passages(lines, facts)      -> [Passage]  the repository cut into citable units:
+        documentation           one block (paragraph, list item, table row, code block),
+                                under its heading chain
+        configuration and code  one statement line with the comment block above it and its
+                                indented children, under its parent keys / [section] /
+                                comment banner; a commented-out directive is a line too
+        verified facts          the fact's text, citing the fact's own lines
+    PassageIndex(passages)      term weights (idf over the passages)
+        .score(query, p)        -> Match: how much of the question the passage covers
+
+A question's terms are its content words (Snowball stems), each widened by a small table of
+operations synonyms (port ~ listen ~ bind, backup ~ dump ~ snapshot). A term the passage's
+own lines hold counts fully, one only its headings or parents hold counts part; a term no
+passage of the repository holds keeps the highest weight, so a question about something the
+repository never mentions covers little of itself anywhere. Words of asking ("default",
+"value", "use") weigh little.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from ddd_llm.fact_fields import own_fields
+from ddd_llm.index.lexical import stem, stems, tokenize_many
+from ddd_llm.models import FactBase
+
+DOC_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".txt", ".adoc"})
+CODE_SUFFIXES = frozenset(
+    {".go", ".c", ".h", ".cc", ".cpp", ".hpp", ".java", ".kt", ".cs", ".rs", ".py", ".js"}
+    | {".ts", ".rb", ".php", ".scala", ".swift", ".m", ".jsx", ".tsx", ".mjs", ".cjs"}
+)
+MAX_CHILDREN = 10
+"""Indented lines kept under a configuration line (a YAML key's subtree, say)."""
+MAX_SECTION = 40
+"""A documentation section this long or shorter is a passage too (besides its blocks)."""
+WINDOW = 3
+"""Lines whose words must stand together to count (see Passage.windows)."""
+MAX_DOC_BLOCK = 14
+"""Longer documentation blocks are also cut into their items (list items, table rows)."""
+CONTEXT_WEIGHT = 0.6
+"""A term held only by a passage's headings or parent keys counts this much (one its file's
+kind or path holds, `systemd` for a .service file, counts fully)."""
+KEY_WEIGHT = 0.4
+"""Lift of a passage whose setting's name holds the question's words (Match.score)."""
+CODE_FACTOR = 0.85
+"""Source code answers an operator less directly than configuration, deploy files and docs."""
+SOFT_WEIGHT = 0.25
+"""Relative weight of words that ask rather than name ("default", "value", "use")."""
+
+SYNONYMS: tuple[str, ...] = (
+    # Operations vocabulary: each line a group of words that name the same thing.
+    "port listen listening bind addr address accept",
+    "memory mem ram heap",
+    "backup backups dump snapshot snapshots",
+    "limit limits max maximum",
+    "allowed allow max maximum limit",
+    "health healthy healthcheck healthchecks probe probes liveness readiness alive ready",
+    "password passwords pass passwd secret credentials",
+    "credentials credential user username password pass secret",
+    "user username",
+    "host hostname server",
+    "authentication auth authenticate",
+    "configuration config conf configure settings",
+    "database databases db",
+    "environment env environments",
+    "variable variables var vars env",
+    "interval period frequency every",
+    "connection connections conn conns connect",
+    "reload hup sighup",
+    "start starts startup started restart restarts restarted",
+    "cpu cpus core cores",
+    "version versions",
+    "volume volumes storage path data state persist persists persistence persistent",
+    "timeout timeouts",
+    "retention retain keep kept",
+    "replica replicas replication",
+    "container containers docker",
+    "certificate certificates cert tls ssl",
+    "log logs logging",
+    "upgrade upgrading migrate migration",
+    "key keys",
+    "privilege privileges permission permissions",
+    "several multiple multi many",
+    "schedule cron timer",
+    "fail fails failed failing failure failures",
+)
+SOFT = stems(
+    "default defaults value values set setting use used using run runs running need needs "
+    "give given allowed allow should each every there which way new sample thing things "
+    "keep kept file files change changes mean take state long often work worked works happen "
+    "single"
+)
+"""Words that ask rather than name: they weigh SOFT_WEIGHT."""
+FUNCTION_WORDS = stems("from each much its it into onto via instead also")
+"""Words that carry no topic at all (besides the index's stop words): left out."""
+
+FILE_KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # What an operator calls a file by its name: words its passages hold as context.
+    (re.compile(r"(^|/)([\w.-]*compose[\w.-]*\.ya?ml)$"), "docker compose container service"),
+    (re.compile(r"(^|/)(Dockerfile|Containerfile)[\w.-]*$"), "docker container image"),
+    (re.compile(r"\.(service|timer|socket)$"), "systemd unit service"),
+    (re.compile(r"(^|/)(Chart|values)[\w.-]*\.ya?ml$"), "helm chart kubernetes value"),
+    (re.compile(r"(^|/)templates/[\w./-]*\.ya?ml$"), "helm kubernetes template"),
+    (re.compile(r"\.tf$"), "terraform module variable"),
+    (re.compile(r"\.(ini|conf|cfg|toml|properties)$"), "configuration sample"),
+    (re.compile(r"(^|/)application[\w.-]*\.(ya?ml|properties)$"), "configuration spring"),
+    (re.compile(r"(^|/)appsettings[\w.-]*\.json$"), "configuration setting"),
+    (re.compile(r"(^|/)\.?env[\w.-]*$|\.env[\w.-]*$"), "environment variable"),
+)
+_K8S_KIND = re.compile(r"^\s*kind:\s*(\w+)\s*$")
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_ITEM = re.compile(r"^\s*([-*+]|\d+[.)]|\|)\s")
+_COMMENT = re.compile(r"^\s*(#|//|--|;+|/\*|\*)")
+_DIRECTIVE_COMMENT = re.compile(r"^\s*[#;]+\s*[A-Za-z_][\w.\-]*\s*[=:]\s*\S")
+"""A commented-out setting (`;pool_mode = session`): what the default would be."""
+_SECTION = re.compile(r"^\s*\[[^\]]+\]\s*$")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _synonym_table() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for line in SYNONYMS:
+        group = {stem(w) for w in line.split()}
+        for word in group:
+            table.setdefault(word, set()).update(group)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+_SYNONYMS = _synonym_table()
+
+
+def widen(term: str) -> frozenset[str]:
+    """The stems that count as the term (itself and its synonyms)."""
+    return _SYNONYMS.get(term, frozenset({term}))
+
+
+def split_camel(text: str) -> str:
+    """`ExecReload=…` → `Exec Reload=…` (as well as the word whole): camel case names hold words."""
+    out = []
+    for word in re.findall(r"[A-Za-z][A-Za-z0-9]*|[^A-Za-z]+", text):
+        parts = _CAMEL.sub(" ", word)
+        out.append(f"{word} {parts}" if parts != word else word)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Passage:
+    path: str
+    start: int
+    end: int
+    """The lines cited (inclusive)."""
+    body: frozenset[str]
+    context: frozenset[str]
+    kind: str
+    """doc, config, code or fact."""
+    title: str = ""
+    fact: FactBase | None = None
+    file_terms: frozenset[str] = frozenset()
+    """What the file is called by its kind and path (count as fully as the passage's lines)."""
+    text: str = ""
+    key: frozenset[str] = frozenset()
+    """The words of the name a configuration line sets (`User` of `User=postgres`), or of a
+    documentation passage's heading."""
+    service: str | None = None
+    section: bool = False
+    """A whole documentation section (answers procedures; a fact question wants its line)."""
+    windows: tuple[frozenset[str], ...] = ()
+    """The stems of every WINDOW consecutive lines (with the line a setting is on): a
+    passage answers with words that stand together, not scattered over a long comment."""
+
+    def holds(self, words: Iterable[str]) -> bool:
+        """Whether the passage, its headings/parents or its file hold any of the words."""
+        every = self.body | self.context | self.file_terms
+        return any(w in every for w in words)
+
+    def within(self, other: Passage) -> bool:
+        return self.path == other.path and other.start <= self.start and self.end <= other.end
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.start}" + (f"-{self.end}" if self.end != self.start else "")
+
+
+@dataclass(frozen=True)
+class Match:
+    passage: Passage
+    coverage: float
+    """Share of the question's term weight held (context terms count CONTEXT_WEIGHT)."""
+    body: float
+    """Share held by the passage's own lines."""
+    missing: tuple[str, ...]
+    key: float = 0.0
+    """Share held by the name the line sets (ranks `User=x` over `WantedBy=multi-user`)."""
+
+    @property
+    def score(self) -> float:
+        """Coverage, lifted when the name a line sets is what the question asks about."""
+        return self.coverage + KEY_WEIGHT * self.key
+
+    def rank(self) -> tuple[float, float, int, str, int]:
+        p = self.passage
+        return (-round(self.score, 2), -self.key, p.end - p.start, p.path, p.start)
+
+
+def file_kind(path: str) -> str:
+    if PurePosixPath(path).suffix.lower() in DOC_SUFFIXES:
+        return "doc"
+    if PurePosixPath(path).suffix.lower() in CODE_SUFFIXES:
+        return "code"
+    return "config"
+
+
+def _kind_words(path: str, lines: Mapping[int, str]) -> str:
+    words = [w for pattern, w in FILE_KINDS if pattern.search(path)]
+    if any("apiVersion" in t for t in lines.values()):
+        for n in sorted(lines)[:400]:
+            m = _K8S_KIND.match(lines[n])
+            if m:
+                words.append(f"kubernetes k8s {m.group(1)}")
+                break
+    path_words = re.sub(r"[/_.\-]+", " ", path)
+    # The file's own name whole too (values.yaml → values_yaml, as a question writes it).
+    return " ".join([*words, path_words, PurePosixPath(path).name])
+
+
+@dataclass
+class _Raw:
+    path: str
+    start: int
+    end: int
+    body: str
+    context: str
+    kind: str
+    title: str = ""
+    fact: FactBase | None = None
+    file_words: str = ""
+    section: bool = False
+
+
+def _doc_units(path: str, lines: Mapping[int, str], kind_words: str) -> list[_Raw]:
+    out: list[_Raw] = []
+    headings: list[tuple[int, str]] = []
+    block: list[int] = []
+    fenced = False
+
+    def own(title: str) -> str:
+        return f"{kind_words} {title}" if headings else kind_words
+
+    def flush() -> None:
+        if not block:
+            return
+        title = headings[-1][1] if headings else path
+        context = " ".join(h for _, h in headings[:-1])
+        text = [lines[n] for n in block]
+        body = "\n".join(text)
+        out.append(_Raw(path, block[0], block[-1], body, context, "doc", title, None, own(title)))
+        if len(block) > MAX_DOC_BLOCK or any(_ITEM.match(t) for t in text[1:]):
+            item: list[int] = []
+            for n in block:
+                if _ITEM.match(lines[n]) and item:
+                    _item(item)
+                    item = []
+                item.append(n)
+            _item(item)
+        block.clear()
+
+    def _item(item: list[int]) -> None:
+        if not item or len(item) == len(block):
+            return
+        title = headings[-1][1] if headings else path
+        context = " ".join([*(h for _, h in headings[:-1]), lines[block[0]]])
+        body = "\n".join(lines[n] for n in item)
+        out.append(_Raw(path, item[0], item[-1], body, context, "doc", title, None, own(title)))
+
+    sections: list[tuple[int, int]] = []
+    previous = None
+    for n in sorted(lines):
+        text = lines[n]
+        if previous is not None and n != previous + 1 and not fenced:
+            flush()
+        previous = n
+        if _FENCE.match(text):
+            fenced = not fenced
+            block.append(n)
+            continue
+        if fenced:
+            block.append(n)
+            continue
+        m = _HEADING.match(text)
+        if m:
+            flush()
+            sections.append((n, len(m.group(1))))
+            level = len(m.group(1))
+            headings = [h for h in headings if h[0] < level] + [(level, m.group(2))]
+            continue
+        if not text.strip():
+            flush()
+            continue
+        block.append(n)
+    flush()
+    out.extend(_sections(path, lines, sections, kind_words))
+    return out
+
+
+def _sections(
+    path: str, lines: Mapping[int, str], heads: list[tuple[int, int]], kind_words: str
+) -> list[_Raw]:
+    """Each heading's whole section (to the next heading of its level or above), when short."""
+    out: list[_Raw] = []
+    last_line = max(lines) if lines else 0
+    for i, (start, level) in enumerate(heads):
+        end = last_line
+        for nxt, nxt_level in heads[i + 1 :]:
+            if nxt_level <= level:
+                end = nxt - 1
+                break
+        numbers = [n for n in sorted(lines) if start < n <= end and lines[n].strip()]
+        if not numbers or numbers[-1] - start > MAX_SECTION:
+            continue
+        m = _HEADING.match(lines[start])
+        title = m.group(2) if m else path
+        parents = [_HEADING.match(lines[h]) for h, lv in heads[:i] if lv < level and h < start]
+        context = " ".join(p.group(2) for p in parents if p)
+        body = "\n".join(lines[n] for n in numbers)
+        words = f"{kind_words} {title}"
+        out.append(_Raw(path, start, numbers[-1], body, context, "doc", title, None, words, True))
+    return out
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" \t"))
+
+
+def _config_units(path: str, lines: Mapping[int, str], kind: str, kind_words: str) -> list[_Raw]:
+    out: list[_Raw] = []
+    numbers = sorted(n for n in lines if lines[n].strip())
+    section = ""
+    banner = ""
+    parents: list[tuple[int, str]] = []
+    for i, n in enumerate(numbers):
+        text = lines[n]
+        directive = bool(_DIRECTIVE_COMMENT.match(text))
+        if _COMMENT.match(text) and not directive:
+            # A comment block followed by a blank line is a banner over what follows.
+            nxt = numbers[i + 1] if i + 1 < len(numbers) else None
+            if nxt is None or nxt != n + 1:
+                j = i
+                while (
+                    j > 0
+                    and numbers[j - 1] == numbers[j] - 1
+                    and _COMMENT.match(lines[numbers[j - 1]])
+                ):
+                    j -= 1
+                banner = " ".join(lines[numbers[k]] for k in range(j, i + 1))
+            continue
+        if _SECTION.match(text):
+            section = text.strip()
+        depth = _indent(text)
+        parents = [p for p in parents if p[0] < depth]
+        # The comment block right above (the line's own documentation).
+        first = n
+        j = i
+        while (
+            j > 0
+            and numbers[j - 1] == numbers[j] - 1
+            and _COMMENT.match(lines[numbers[j - 1]])
+            and not _DIRECTIVE_COMMENT.match(lines[numbers[j - 1]])
+            and n - numbers[j - 1] <= 8
+        ):
+            j -= 1
+            first = numbers[j]
+        # Indented children (a YAML key's subtree), not across a blank line for code.
+        last = n
+        for m in numbers[i + 1 : i + 1 + MAX_CHILDREN]:
+            if _indent(lines[m]) <= depth or (kind == "code" and m != last + 1):
+                break
+            last = m
+        body = "\n".join(lines[k] for k in range(first, last + 1) if k in lines)
+        context = " ".join([section, banner if kind != "code" else "", *(p[1] for p in parents)])
+        out.append(
+            _Raw(path, first, last, body, context, kind, text.strip()[:80], None, kind_words)
+        )
+        if not directive:
+            parents.append((depth, text.strip()))
+    return out
+
+
+KIND_WORDS = {
+    "health_check": "health check probe",
+    "dependency": "depends dependency before start order",
+    "resource_requirement": "resource requirement",
+    "config_parameter": "configuration parameter setting",
+    "validation_method": "verify check validation",
+}
+
+
+def fact_unit(fact: FactBase) -> _Raw | None:
+    if not fact.citations:
+        return None
+    c = fact.citations[0]
+    fields = " ".join(str(v) for v in own_fields(fact).values())
+    body = " ".join([fact.summary, fields])
+    context = " ".join([KIND_WORDS.get(fact.fact_kind, ""), fact.service or ""])
+    return _Raw(c.path, c.start_line, c.end_line, body, context, "fact", fact.summary, fact, "")
+
+
+_KEY = re.compile(r"^\s*[#;]*\s*-?\s*([A-Za-z_][\w.\-]*)\s*[=:]")
+
+
+def _key_name(raw: _Raw) -> str:
+    if raw.kind == "doc":
+        return raw.title if raw.title != raw.path else ""
+    if raw.fact is not None:
+        return raw.fact.key() if hasattr(raw.fact, "key") else ""
+    m = _KEY.match(raw.title)
+    return m.group(1) if m else ""
+
+
+def passages(lines: Mapping[str, Mapping[int, str]], facts: Iterable[FactBase]) -> list[Passage]:
+    raws: list[_Raw] = []
+    for path in sorted(lines):
+        per = lines[path]
+        kind = file_kind(path)
+        words = _kind_words(path, per)
+        if kind == "doc":
+            raws.extend(_doc_units(path, per, words))
+        else:
+            raws.extend(_config_units(path, per, kind, words))
+    for fact in facts:
+        raw = fact_unit(fact)
+        if raw is not None:
+            raws.append(raw)
+    texts = [split_camel(f"{r.title} {r.body}" if r.kind == "doc" else r.body) for r in raws]
+    texts += [split_camel(r.context) for r in raws]
+    tokens = tokenize_many(texts)
+    windows = _windows(raws)
+    keys = [_key_name(r) for r in raws]
+    key_tokens = tokenize_many([split_camel(k) for k in keys])
+    files = sorted({r.file_words for r in raws})
+    file_tokens = dict(zip(files, tokenize_many(files), strict=True))
+    n = len(raws)
+    out: list[Passage] = []
+    for i, r in enumerate(raws):
+        body = frozenset(tokens[i])
+        named = frozenset(file_tokens[r.file_words]) - body
+        context = frozenset(tokens[n + i]) - body - named
+        out.append(
+            Passage(
+                r.path,
+                r.start,
+                r.end,
+                body,
+                context,
+                r.kind,
+                r.title,
+                r.fact,
+                named,
+                r.body,
+                frozenset(key_tokens[i]),
+                r.fact.service if r.fact is not None else None,
+                r.section,
+                windows[i] or (body,),
+            )
+        )
+    return out
+
+
+def _windows(raws: Sequence[_Raw]) -> list[tuple[frozenset[str], ...]]:
+    """Per passage, the stems of each WINDOW consecutive lines plus its own line (a
+    setting's line, a section's heading); () when the passage is short enough to be one."""
+    spans: list[tuple[int, list[str], str]] = []
+    for i, r in enumerate(raws):
+        lines = r.body.split("\n")
+        if r.fact is not None or r.section or len(lines) <= WINDOW:
+            continue
+        own = r.title
+        if r.kind != "doc":
+            own = next((t for t in lines if t.strip().startswith(r.title[:40])), r.title)
+        spans.append((i, lines, own))
+    flat = [split_camel(t) for _, lines, own in spans for t in [own, *lines]]
+    tokens = iter(tokenize_many(flat))
+    out: list[tuple[frozenset[str], ...]] = [() for _ in raws]
+    for i, lines, _own in spans:
+        own_tokens = frozenset(next(tokens))
+        per = [frozenset(next(tokens)) for _ in lines]
+        out[i] = tuple(own_tokens.union(*per[j : j + WINDOW]) for j in range(len(per) - WINDOW + 1))
+    return out
+
+
+class PassageIndex:
+    """Term weights over one repository's passages."""
+
+    def __init__(self, units: Sequence[Passage]) -> None:
+        self.passages = list(units)
+        df: dict[str, int] = {}
+        for p in self.passages:
+            for t in p.body | p.context | p.file_terms:
+                df[t] = df.get(t, 0) + 1
+        self.df = df
+        n = max(1, len(self.passages))
+        self.n = n
+        self.absent_idf = math.log(1 + (n + 0.5) / 0.5)
+
+    def focus(self, terms: Iterable[str]) -> str | None:
+        """The question's heaviest term that the repository holds: what it is about."""
+        known = sorted((t for t in set(terms) if self.known(t)), key=lambda t: (-self.weight(t), t))
+        return known[0] if known else None
+
+    def weight(self, term: str) -> float:
+        count = sum(self.df.get(t, 0) for t in widen(term))
+        idf = math.log(1 + (self.n - count + 0.5) / (count + 0.5)) if count else self.absent_idf
+        return idf * (SOFT_WEIGHT if term in SOFT else 1.0)
+
+    def known(self, term: str) -> bool:
+        return any(t in self.df for t in widen(term))
+
+    def score(
+        self,
+        query: Iterable[str],
+        passage: Passage,
+        joined: Mapping[str, frozenset[str]] | None = None,
+    ) -> Match:
+        """How much of the query the passage holds (in its best window); `joined` adds
+        written-together forms of a term (cloud, sql → cloudsql)."""
+        wanted = sorted(set(query))
+        more = joined or {}
+        windows = passage.windows or (passage.body,)
+        return max(
+            (self._score(wanted, passage, w, more) for w in windows), key=lambda m: m.coverage
+        )
+
+    def _score(
+        self,
+        query: list[str],
+        passage: Passage,
+        window: frozenset[str],
+        joined: Mapping[str, frozenset[str]],
+    ) -> Match:
+        total = held = body = key = 0.0
+        missing: list[str] = []
+        for term in query:
+            w = self.weight(term)
+            total += w
+            alts = widen(term) | joined.get(term, frozenset())
+            if alts & passage.key:
+                key += w
+            if alts & window:
+                held += w
+                body += w
+            elif alts & passage.file_terms:
+                held += w
+            elif alts & passage.context:
+                held += CONTEXT_WEIGHT * w
+            else:
+                missing.append(term)
+        if not total:
+            return Match(passage, 0.0, 0.0, ())
+        factor = CODE_FACTOR if passage.kind == "code" else 1.0
+        return Match(passage, factor * held / total, body / total, tuple(missing), key / total)
+
+
+_PHRASES = (
+    (re.compile(r"\bback(?:ed|ing)?[\s-]+up\b", re.I), "backup"),
+    (re.compile(r"\bfail(?:ed|ing|s)?[\s-]+over\b", re.I), "failover"),
+    (re.compile(r"\bset[\s-]+up\b", re.I), "setup"),
+    (re.compile(r"\bhealth[\s-]+check(?:ed|s|ing)?\b", re.I), "health check"),
+)
+_CLAUSE = re.compile(
+    r",\s*(?:and|or|but)\s+|;\s*|\?\s*|\s+and\s+(?=(?:how|what|which|where|when|why|who)\b)", re.I
+)
+
+
+def clauses(question: str) -> list[str]:
+    """The questions asked in one ("what is X, and how do I Y?" → two)."""
+    return [c.strip() for c in _CLAUSE.split(question) if c and c.strip()]
+
+
+_PROSE_COMPOUND = re.compile(r"(?<![\w.\-])([a-z]+)-([a-z]+)(?![\w.\-])")
+"""trade-off, in-memory: not a name (--cluster.gossip-interval, config-server)."""
+
+
+def question_terms(
+    question: str, asking: frozenset[str], known: Callable[[str], bool] | None = None
+) -> list[str]:
+    """A question's content stems: two-word verbs joined (back up → backup), asking words out.
+
+    A prose compound (in-memory) counts as itself when the repository writes it so, else as
+    its words (trade-off → trade, off); `known` says what the repository holds.
+    """
+    text = question
+    for pattern, replacement in _PHRASES:
+        text = pattern.sub(replacement, text)
+    drop: set[str] = set()
+    for found in _PROSE_COMPOUND.finditer(text):
+        joined = [t for t in tokenize_many([found.group(0)])[0] if "_" in t]
+        if known is not None and joined and not known(joined[0]):
+            drop.update(joined)
+    words = tokenize_many([text])[0]
+    return [t for t in words if t not in asking and t not in FUNCTION_WORDS and t not in drop]
+
+
+def joined_words(question: str) -> dict[str, frozenset[str]]:
+    """Two neighbouring words written as one name ("Cloud SQL" → cloudsql), for both words."""
+    words = re.findall(r"[A-Za-z][A-Za-z0-9]*", question)
+    out: dict[str, set[str]] = {}
+    for a, b in itertools.pairwise(words):
+        if len(a) < 2 or len(b) < 2:
+            continue
+        whole = stem(a + b)
+        for w in (a, b):
+            out.setdefault(stem(w), set()).add(whole)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def best_matches(
+    index: PassageIndex, terms: Sequence[str], question: str | None = None
+) -> list[Match]:
+    """Every passage that holds some of the question, best first."""
+    joined = joined_words(question) if question else None
+    found = [index.score(terms, p, joined) for p in index.passages]
+    return sorted((m for m in found if m.coverage > 0), key=lambda m: m.rank())
+
+
+_ASKED = re.compile(
+    r"\b(?:which|what|how\s+many|how\s+much)\s+(.+?)\s+"
+    r"(?:do|does|did|is|are|was|were|can|could|should|must|will|would|has|have|tell|run|runs)\b",
+    re.I,
+)
+
+
+def asked_for(question: str) -> list[str]:
+    """The stems of the thing a question asks for: the head word of its "which X" / "how
+    many X" phrase ("Which Kubernetes versions does …" → version; "which port and protocols
+    …" → port, protocol). Empty when the question names none ("What is …")."""
+    m = _ASKED.search(question)
+    if not m:
+        return []
+    heads: list[str] = []
+    for part in re.split(r"\s+(?:and|or)\s+|,", re.sub(r"\([^)]*\)", " ", m.group(1))):
+        words = tokenize_many([part])[0]
+        if words:
+            heads.append(words[-1])
+    return heads
