@@ -32,6 +32,7 @@ from ddd_llm.config import FACTS_FILE, ExtractOptions, output_dir
 from ddd_llm.llm import capabilities
 from ddd_llm.models import FactsDocument
 from ddd_llm.resources import data_dir
+from ddd_llm.scan.known import recall
 from ddd_llm.scan.scanner import input_digests
 
 FINGERPRINT_VERSION = 3
@@ -193,8 +194,12 @@ def run_fingerprint(
 
 
 def current_inputs(repo: Path, options: ExtractOptions) -> list[tuple[str, str]]:
-    """(path, sha256 of the bytes) of the files a run would read now: no decoding, no redaction."""
-    return input_digests(Path(repo), max_bytes=options.max_file_bytes, include=options.include)
+    """(path, sha256 of the bytes) of the files a run would read now: no decoding, no redaction;
+    a file whose stat the last run in the output folder remembered is not read again."""
+    known = recall(output_dir(repo, options), Path(repo))
+    return input_digests(
+        Path(repo), max_bytes=options.max_file_bytes, include=options.include, known=known
+    )
 
 
 def current_fingerprint(repo: Path, options: ExtractOptions) -> str:

@@ -75,6 +75,7 @@ from ddd_llm.models import (
 from ddd_llm.render.renderer import render_all
 from ddd_llm.render.report_html import write_report
 from ddd_llm.render.site import write_site
+from ddd_llm.scan.known import remember
 from ddd_llm.scan.redact import mark_redacted
 from ddd_llm.scan.repotext import RepoText
 from ddd_llm.scan.scanner import ScanResult, nothing_to_read, scan
@@ -640,6 +641,7 @@ def extract_unlocked(
     )
     gaps = [*found, *verified.gaps]
     commit = git_commit(root)
+    file_digests = [(f.path, f.sha256) for f in prepared.scanned.files]
     intro_writer: ModelIntros | None = None
     if asks and options.prose:
         intro_writer = prose.intro_writer(options, str(repo))
@@ -658,9 +660,7 @@ def extract_unlocked(
             warnings=warnings,
             index=prepared.index_stats,
             failures=failures,
-            fingerprint=run_fingerprint(
-                repo, options, [(f.path, f.sha256) for f in prepared.scanned.files], commit
-            ),
+            fingerprint=run_fingerprint(repo, options, file_digests, commit),
         ),
         services=services,
         facts=facts,  # type: ignore[arg-type]
@@ -677,6 +677,8 @@ def extract_unlocked(
         say(intro_writer.account(document.run))
     write_chunks(prepared.chunks, out_dir / CHUNKS_FILE, document.run.fingerprint)
     write_facts(document, out_dir / FACTS_FILE)
+    # So that an unchanged re-run reads none of these files again (fingerprint.up_to_date).
+    remember(out_dir, root, file_digests, prepared.scanned.started_ns)
     written = [out_dir / FACTS_FILE, *artifacts]
     if options.site:  # reads the facts.json and artifacts just written
         site = write_site(out_dir, repo_url=options.repo_url, repo_root=root)

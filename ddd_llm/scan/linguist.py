@@ -22,7 +22,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pathspec
-import yaml
 
 RULES_FILE = Path(__file__).with_name("linguist.yaml")
 
@@ -160,6 +159,8 @@ class RuleSet:
     @classmethod
     def load(cls, path: Path = RULES_FILE) -> RuleSet:
         """The rules of a linguist.yaml; ValueError naming the bad rule."""
+        import yaml  # here, not at the top: an unchanged re-run imports this module only
+
         data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
         try:
             return cls(

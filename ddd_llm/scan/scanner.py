@@ -21,9 +21,9 @@ import pathspec
 
 from ddd_llm.errors import InputError
 from ddd_llm.models import Diagnostic, Skipped
+from ddd_llm.scan.known import Known, now_ns, stat_key
 from ddd_llm.scan.linguist import NORMAL, Verdict, classify_files
 from ddd_llm.scan.pool import pool_map, pool_size
-from ddd_llm.scan.redact import redact_text
 
 VENDORED_DIRS = frozenset(
     {
@@ -105,6 +105,8 @@ class ScanResult:
     redactions: list[Redaction] = field(default_factory=list)
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     """Each kept file's category (vendored, generated, lock, …), by path."""
+    started_ns: int = 0
+    """When `scan` began walking (wall clock, ns): `known.remember` trusts older files only."""
 
     def skip(self, path: str, reason: str) -> None:
         self.skipped.append(Skipped(path=path, reason=reason))
@@ -144,7 +146,9 @@ def _read_ignore(path: Path) -> list[str]:
 class _IgnoreRules:
     """The .gitignore files met on the way down, each applied relative to its own directory."""
 
-    specs: list[tuple[str, pathspec.PathSpec[Any]]] = field(default_factory=list)
+    specs: list[tuple[str, pathspec.PathSpec[Any], re.Pattern[str] | None]] = field(
+        default_factory=list
+    )
 
     def with_dir(self, rel_dir: str, directory: Path) -> _IgnoreRules:
         lines = _read_ignore(directory / ".gitignore")
@@ -153,21 +157,43 @@ class _IgnoreRules:
         if not lines:
             return self
         spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
-        return _IgnoreRules([*self.specs, (rel_dir, spec)])
+        return _IgnoreRules([*self.specs, (rel_dir, spec, _any_pattern(spec))])
 
     def ignored(self, rel_path: str, is_dir: bool) -> bool:
         result = False
-        for base, spec in self.specs:
+        for base, spec, anyone in self.specs:
             if base and not rel_path.startswith(base + "/"):
                 continue
             sub = rel_path[len(base) + 1 :] if base else rel_path
             if is_dir:
                 sub += "/"
+            if anyone is not None and anyone.search(sub) is None:
+                continue  # no pattern of this file matches: it has no say
             # Later (deeper) files override earlier ones, as git does.
             verdict = spec.check_file(sub).include
             if verdict is not None:
                 result = verdict
         return result
+
+
+def _any_pattern(spec: pathspec.PathSpec[Any]) -> re.Pattern[str] | None:
+    """One regular expression matching where any pattern of `spec` does (None: cannot build
+    it). Most paths match no pattern; one search tells so, where `check_file` runs them all."""
+    sources: list[str] = []
+    for pattern in spec.patterns:
+        if getattr(pattern, "include", None) is None:
+            continue  # a comment or blank line
+        regex = getattr(pattern, "regex", None)
+        if not isinstance(regex, re.Pattern) or not isinstance(regex.pattern, str):
+            return None
+        # Group names repeat across patterns; only whether something matches counts here.
+        sources.append(re.sub(r"\(\?P<\w+>", "(?:", regex.pattern))
+    if not sources:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{s})" for s in sources))
+    except re.error:
+        return None
 
 
 def _is_virtualenv(directory: Path) -> bool:
@@ -324,6 +350,14 @@ def _kept_paths(
 ) -> Iterator[tuple[str, Path]]:
     """Every file scan reads, in scan's order; those it does not read are skipped in `result`
     (by their name, type or size: nothing is read here)."""
+    for rel, path, _st in _kept_stats(root, result, max_bytes, include):
+        yield rel, path
+
+
+def _kept_stats(
+    root: Path, result: ScanResult, max_bytes: int, include: Sequence[str] = ()
+) -> Iterator[tuple[str, Path, os.stat_result]]:
+    """`_kept_paths` with the stat each was kept by."""
     for rel, path in _walk(root, result, included_folders(include)):
         try:
             st = path.stat()
@@ -343,7 +377,7 @@ def _kept_paths(
         if st.st_size > max_bytes:
             result.skip(rel, f"larger than {max_bytes} bytes ({st.st_size})")
             continue
-        yield rel, path
+        yield rel, path, st
 
 
 def _bytes(path: Path, max_bytes: int) -> bytes | str:
@@ -380,6 +414,9 @@ class _Loaded:
 
 def _load(item: tuple[str, str, int]) -> _Loaded:
     """Read, decode and redact one file (a pool worker's unit of scan)."""
+    # Imported here: the redaction rules cost an unchanged re-run (which reads no text) time.
+    from ddd_llm.scan.redact import redact_text
+
     rel, path, max_bytes = item
     data = _bytes(Path(path), max_bytes)
     if isinstance(data, str):
@@ -413,17 +450,32 @@ def require_readable(root: Path, *, max_bytes: int = MAX_FILE_BYTES) -> None:
 
 
 def input_digests(
-    root: Path, *, max_bytes: int = MAX_FILE_BYTES, include: Sequence[str] = ()
+    root: Path,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    include: Sequence[str] = (),
+    known: Known | None = None,
 ) -> list[tuple[str, str]]:
     """(path, sha256 of the bytes on disk) of exactly the files `scan` would keep.
 
     Neither decodes nor redacts: the cheap half of a scan, enough to tell whether a
     repository changed since a run (`ScannedFile.sha256` holds the same digests).
     `include`: the run's --include globs (they may reach into a vendored folder).
+    `known`: digests a run remembered (`known.recall`); a file whose stat is the one
+    remembered is not read again.
     """
     _check_root(root)
-    readable = _readable(root, ScanResult(root), max_bytes, include)
-    return [(rel, content_hash(data)) for rel, data in readable]
+    result = ScanResult(root)
+    digests: list[tuple[str, str]] = []
+    for rel, path, st in _kept_stats(root, result, max_bytes, include):
+        hit = known.get(rel) if known else None
+        if hit is not None and stat_key(st) == hit[0]:
+            digests.append((rel, hit[1]))
+            continue
+        data = _bytes(path, max_bytes)
+        if isinstance(data, bytes):
+            digests.append((rel, content_hash(data)))
+    return digests
 
 
 def scan(
@@ -440,7 +492,7 @@ def scan(
     `workers`: processes reading and redacting (default: `pool_size`); the result is the
     same whatever the number."""
     _check_root(root)
-    result = ScanResult(root=root)
+    result = ScanResult(root=root, started_ns=now_ns())
     # The walk's skips and the reads' skips interleave as they do in one process: each
     # read's outcome is recorded at its path's place in the walk.
     order: list[str | None] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -74,6 +75,12 @@ def test_an_up_to_date_run_is_reused_and_a_changed_file_is_extracted_again(repo:
     code, out, _ = check(repo, "--allow-critical", "--format", "json")
     assert json.loads(out)["reused"] is False
     assert facts.stat().st_mtime_ns != before
+    # Edited right after the run, to the same size and modification time: still seen.
+    kept = compose.stat()
+    compose.write_text(compose.read_text().replace("# a comment", "# b comment"))
+    os.utime(compose, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    code, out, _ = check(repo, "--allow-critical", "--format", "json")
+    assert json.loads(out)["reused"] is False
 
 
 def test_json_report_for_scripts(repo: Path) -> None:
