@@ -39,6 +39,7 @@ from ddd_llm.evals.real_score import (
     match_facts,
     reachable_recall,
     value_scores,
+    verified_scores,
     where_recall,
 )
 from ddd_llm.llm import capabilities
@@ -319,11 +320,12 @@ def score_run(
         values = value_scores(matching, kinds)
         where = where_recall(matching, [g for g in gold if g.fact.fact_kind in kinds])
         reachable = reachable_recall(matching, gold, plan, kinds)
+        verified = verified_scores(matching, kinds)
     else:
         fact_scores = score_facts(facts, gold, kinds)
         values = score_values(facts, gold, kinds)
+        verified = score_verification(facts, gold, kinds)
     citations = score_citations(facts, root, kinds)
-    verified = score_verification(facts, gold, kinds)
     usage = document.run.usage
     failures = document.run.failures
     return CaseRun(

@@ -21,6 +21,7 @@ from ddd_llm.evals.facts_score import (
     WHERE,
     GoldFact,
     KindScore,
+    Rate,
     ValueMismatch,
     ValueScore,
     normalise_id,
@@ -114,6 +115,18 @@ def kind_scores(
             missed=sorted(g.fact.id for g in matching.missed if g.fact.fact_kind == kind),
             extra=sorted(p.id for p in matching.extra if p.fact_kind == kind),
         )
+    return out
+
+
+def verified_scores(matching: Matching, kinds: Sequence[str] = FACT_KINDS) -> dict[str, Rate]:
+    """Per kind: of the facts the run marked verified, how many a gold fact matches (by key,
+    gold's null service matching any: `score_verification` is the `id` scoring's)."""
+    out = {kind: Rate() for kind in kinds}
+    correct = {id(p) for p in matching.correct}
+    for fact in (*matching.correct, *matching.extra):
+        if fact.fact_kind in out and fact.verification.status == "verified":
+            out[fact.fact_kind].total += 1
+            out[fact.fact_kind].good += id(fact) in correct
     return out
 
 

@@ -16,6 +16,7 @@ from ddd_llm.evals.real_score import (
     match_facts,
     reachable_recall,
     value_scores,
+    verified_scores,
     where_recall,
 )
 from ddd_llm.models import Citation, ConfigParameter, Dependency, FactBase, HealthCheck
@@ -236,3 +237,14 @@ def test_a_profile_variant_matches_its_key_but_the_base_value_is_the_one_judged(
     assert m.pairs[0][1] is base and len(m.correct) == 2 and not m.extra
     v = value_scores(m, ["config_parameter"])["config_parameter"]
     assert (v.good, v.total) == (1, 1)
+
+
+def test_verified_facts_are_scored_by_key_so_null_service_gold_counts() -> None:
+    golds = [gold(param("PORT")), gold(param("GIT_REPO", "config-server"))]
+    right = param("PORT", "api")
+    wrong = param("GIT_REPO", "api")  # another service's: not confirmed by gold
+    unverified = param("LOG_LEVEL", "api")
+    for fact in (right, wrong):
+        fact.verification.status = "verified"
+    scores = verified_scores(match_facts([right, wrong, unverified], golds), ["config_parameter"])
+    assert (scores["config_parameter"].good, scores["config_parameter"].total) == (1, 2)
