@@ -39,7 +39,26 @@ def merge_services(services: Iterable[Service]) -> list[Service]:
             known = by_name[key]
             cites = known.citations + [c for c in svc.citations if c not in known.citations]
             by_name[key] = known.model_copy(update={"citations": cites})
-    return [by_name[k] for k in sorted(by_name)]
+    return [_base_first(by_name[k]) for k in sorted(by_name)]
+
+
+def _base_first(service: Service) -> Service:
+    """The service's citations with a base file before the files that override it
+    (`docker-compose.yml` before `docker-compose.prod.yml`): gaps cite the first ones."""
+    paths = {c.path for c in service.citations}
+
+    def overrides(path: str) -> bool:
+        folder, _, name = path.rpartition("/")
+        stem, dot, suffix = name.rpartition(".")
+        base = stem.split(".", 1)[0]
+        if not dot or base == stem:
+            return False
+        return (f"{folder}/" if folder else "") + f"{base}.{suffix}" in paths
+
+    ordered = sorted(service.citations, key=lambda c: overrides(c.path))
+    if ordered == service.citations:
+        return service
+    return service.model_copy(update={"citations": ordered})
 
 
 class ServiceResolver:

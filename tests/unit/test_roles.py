@@ -13,7 +13,7 @@ from ddd_llm.evidence import analyze_files
 from ddd_llm.evidence.base import SourceFile
 from ddd_llm.evidence.roles import assign_roles, is_dev_path, is_test_path
 from ddd_llm.evidence.services import merge_services
-from ddd_llm.models import Service
+from ddd_llm.models import Citation, Service
 
 
 def roles(files: dict[str, str]) -> dict[str, Service]:
@@ -324,3 +324,24 @@ def test_a_real_layout_with_test_and_dev_files_beside_production() -> None:
     assert found["selenium"].role == "dev-only"
     # Also defined in the production file: operated as usual.
     assert {found[n].role for n in ("db", "redis", "web")} == {"long-running"}
+
+
+def test_a_base_file_is_cited_before_the_files_that_override_it() -> None:
+    def svc(*paths: str) -> list[Service]:
+        return [
+            Service(
+                name="web",
+                kind="compose-service",
+                citations=[Citation(path=p, start_line=1, end_line=2)],
+            )
+            for p in paths
+        ]
+
+    merged = merge_services(svc("deploy/docker-compose.dev.yml", "deploy/docker-compose.yml"))
+    assert [c.path for c in merged[0].citations] == [
+        "deploy/docker-compose.yml",
+        "deploy/docker-compose.dev.yml",
+    ]
+    # No base beside it (another folder, another name): the order found is kept.
+    kept = ["app.prod.yml", "other/app.yml", "values-prod.yaml", "values.yaml"]
+    assert [c.path for c in merge_services(svc(*kept))[0].citations] == kept
