@@ -167,11 +167,15 @@ SECRET_PART = re.compile(r"(?i)(^|[_.-])(password|passwd|passphrase|secret|token
 NOT_SECRET = re.compile(
     r"(?i)((^|[_.-])(public[_.-]?key|public[_.-]?access[_.-]?token|publishable[_.-]?key|"
     r"public[_.-]?key[_.-]?token)$"
-    r"|[_.-](file|path|dir|length|len|ttl|expiry|expires?|timeout|enabled?|url|seconds|secs|"
-    r"duration|size|count|limit|interval|strategy|policy|mode|algorithm|method)$)"
+    r"|[_.-](file|path|dir|length|len|ttl|expiry|expires?|expiration|timeout|enabled?|disabled|"
+    r"url|seconds|secs|minutes|mins|hours|days|ms|millis|milliseconds|duration|lifetime|age|"
+    r"size|count|limit|min|max|attempts|retries|rounds|iterations|interval|strategy|policy|"
+    r"mode|algorithm|method)$)"
 )
-"""Names about a secret rather than holding one: `*_PASSWORD_FILE`, `*_PUBLIC_KEY`,
-`*_TOKEN_UPDATE_STRATEGY` (how a secret is handled), …"""
+"""Names about a secret rather than holding one: the last word is a file, a duration, a count,
+a size, a bound or a switch (`*_PASSWORD_FILE`, `*_PUBLIC_KEY`, `PASSWORD_MIN_LENGTH`,
+`JWT_RESET_PASSWORD_EXPIRATION_MINUTES`, `LOGIN_PASSWORD_ATTEMPTS`), or how a secret is
+handled (`*_TOKEN_UPDATE_STRATEGY`)."""
 
 _URL_AUTHORITY = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s]*", re.IGNORECASE)
 """A URL in a value, up to the end of its authority (`postgres://app:hunter2@db`)."""

@@ -9,12 +9,16 @@ import re
 
 import tree_sitter as ts
 
-from ddd_llm.evidence.base import register
+from ddd_llm.evidence.base import AnalyzerResult, SourceFile, register
 from ddd_llm.evidence.code import _ts
+from ddd_llm.evidence.code._c_arms import Arm, arm_body, converter_type, guard_bounds, read_arm
+from ddd_llm.evidence.code._c_join import Pending, Project
+from ddd_llm.evidence.code._c_subopts import sub_options
 from ddd_llm.evidence.code._option_tables import (
     C_SYNTAX,
     cell_of,
     find_option_tables,
+    number_of,
     row_of,
     words,
 )
@@ -25,9 +29,10 @@ from ddd_llm.evidence.code._param_facts import (
     Param,
     TreeSitterAnalyzer,
 )
-from ddd_llm.models import ValueType
+from ddd_llm.models import Citation, ConfigParameter, ResourceRequirement, ValueType
 
 NAME = "c_code"
+SUBOPTION = "sub-option"
 
 _CONVERSIONS: dict[str, ValueType] = {
     "atoi": "int",
@@ -69,15 +74,29 @@ def _unwrap_up(node: ts.Node) -> ts.Node:
 
 
 def _literal(node: ts.Node | None, constants: dict[str, str]) -> str | None:
-    """A default as written: a string's value, a number, true/false or a char; else None."""
+    """A default as written: a string's value, a literal number as written (`0700`, `0x10`),
+    a constant expression or `#define`d name as its value (`64 * 1024` → 65536), true/false or
+    a char's character; else None."""
     if node is None:
         return None
     cell = cell_of(node, constants)
     if cell.kind == "string":
         return cell.value
-    if cell.kind in ("number", "bool"):
+    if cell.kind == "bool":
         return cell.text
+    if cell.kind == "char":
+        return cell.value if cell.value and len(cell.value) == 1 else None
+    if cell.kind == "number":
+        if number_of(cell.text) is not None or cell.number is None:
+            return cell.text
+        return _number_text(cell.number)
     return None
+
+
+def _number_text(number: int | float) -> str:
+    if isinstance(number, float) and number.is_integer() and abs(number) < 2**53:
+        return str(int(number))
+    return str(number)
 
 
 def _callee_name(call: ts.Node) -> str:
@@ -107,6 +126,10 @@ class _Reader:
                     _ts.text(p) for p in params.named_children if p.type == "identifier"
                 ]
         self._initials: dict[str, ts.Node] | None = None
+        self.scales: dict[str, int] = {}
+        """Options whose number the code multiplies before storing it (`-m 64` → bytes)."""
+        self.waiting: list[tuple[str, str, int, bool]] = []
+        """Options whose default waits for other files: (name, target, factor, switch_on)."""
 
     # --- environment ------------------------------------------------------------------
 
@@ -184,6 +207,9 @@ class _Reader:
                     if sub.type == "call_expression" and _FATAL.match(_callee_name(sub)):
                         param.required = True
                         return
+            if sibling.type == "if_statement" and self._tests_present(sibling, variable):
+                if self._copied_from(sibling, variable, param):
+                    return
             for sub in _ts.walk(sibling):
                 if sub.type == "conditional_expression":
                     condition = sub.child_by_field_name("condition")
@@ -193,6 +219,41 @@ class _Reader:
                         )
                         return
             sibling = sibling.next_named_sibling
+
+    def _copied_from(self, if_statement: ts.Node, variable: str, param: Param) -> bool:
+        """`if (p != NULL) { n = atoi(p); }`: the variable converted into a setting whose
+        initial value is the default."""
+        consequence = if_statement.child_by_field_name("consequence")
+        for sub in _ts.walk(consequence) if consequence is not None else iter(()):
+            if sub.type != "assignment_expression":
+                continue
+            left, right = sub.child_by_field_name("left"), sub.child_by_field_name("right")
+            if left is None or right is None or _ts.text(left) == variable:
+                continue
+            while right.type in _WRAPPERS and right.named_children:
+                right = right.named_children[-1]
+            converted = (
+                converter_type(_callee_name(right)) if right.type == "call_expression" else None
+            )
+            arguments = right.child_by_field_name("arguments") if converted else None
+            first = arguments.named_children[0] if arguments and arguments.named_children else None
+            if converted is None or first is None or _ts.text(first) != variable:
+                continue
+            param.value_type = converted
+            initial = self.initial_of(_ts.text(left))
+            default = _literal(initial, self.constants) if initial is not None else None
+            if initial is not None and default is not None:
+                param.default = default
+                param.lines.append((_ts.line(initial), _ts.end_line(initial)))
+            return True
+        return False
+
+    @staticmethod
+    def _tests_present(if_statement: ts.Node, variable: str) -> bool:
+        condition = if_statement.child_by_field_name("condition")
+        text = re.sub(r"\s+", "", _ts.text(condition)).strip("()")
+        v = re.escape(variable)
+        return bool(re.fullmatch(rf"{v}|{v}!=(NULL|0|nullptr)|(NULL|nullptr)!={v}", text))
 
     @staticmethod
     def _tests_missing(if_statement: ts.Node, variable: str) -> bool:
@@ -209,18 +270,19 @@ class _Reader:
         """Long options from `struct option` tables, short ones from optstrings; returns the
         tables read, so the generic table reader skips them."""
         tables: list[ts.Node] = []
-        cases: dict[str, ts.Node] = {}
+        every_case: dict[str, list[ts.Node]] = {}
         optstrings: list[tuple[ts.Node, ts.Node]] = []
         for match in _ts.matches(self.grammar, "flags", self.root):
             table, char, case = match.node("table"), match.node("char"), match.node("case")
             if table is not None:
                 tables.append(table)
             if char is not None and case is not None:
-                cases.setdefault(_ts.text(char).strip("'"), case)
+                every_case.setdefault(_ts.text(char).strip("'"), []).append(case)
             call, optstring = match.node("call"), match.node("optstring")
             if call is not None and optstring is not None:
                 optstrings.append((call, optstring))
             self._gflag(match)
+        cases = _option_cases(every_case)
         long_for: dict[str, str] = {}
         for table in tables:
             for row_node in table.named_children:
@@ -257,6 +319,9 @@ class _Reader:
         if has_arg == "" and len(row.cells) > 1 and row.cells[1].text in ("0", "1", "2"):
             has_arg = ("no", "required", "optional")[int(row.cells[1].text)]
         short = row.cells[3].value if len(row.cells) > 3 and row.cells[3].kind == "char" else None
+        if short and _prints_and_exits(cases.get(short)):
+            long_for[short] = name
+            return  # `--license`, `--version`: print and exit, configure nothing
         param = self.out.at(f"--{name}", FLAG, row_node)
         if has_arg == "no":
             param.value_type = "bool"
@@ -281,6 +346,8 @@ class _Reader:
             if letter in long_for or letter in "?hV":
                 continue
             case = cases.get(letter)
+            if _prints_and_exits(case):
+                continue
             param = self.out.at(f"-{letter}", FLAG, case if case is not None else call)
             param.value_type = None if colons else "bool"
             if case is None or not self._case_value(case, param):
@@ -310,7 +377,7 @@ class _Reader:
         initial value elsewhere in the file as the default."""
         if case is None:
             return False
-        for sub in _ts.walk(case):
+        for sub in (n for top in arm_body(case) for n in [top, *_ts.walk(top)]):
             if sub.type != "assignment_expression":
                 continue
             left, right = sub.child_by_field_name("left"), sub.child_by_field_name("right")
@@ -334,6 +401,8 @@ class _Reader:
             initial = self.initials().get(target)
             default = _literal(initial, self.constants) if initial is not None else None
             factor = self._scale(right)
+            if factor != 1:
+                self.scales[param.name] = factor
             if default is not None and initial is not None and factor != 1:
                 # `maxbytes = atoi(optarg) * 1024 * 1024`: the flag is in the scaled unit
                 number = cell_of(initial, self.constants).number
@@ -341,9 +410,124 @@ class _Reader:
             if default is not None and initial is not None:
                 param.default = default
                 param.lines.append((_ts.line(initial), _ts.end_line(initial)))
+            else:
+                self._wait(param, target, factor, switch_on=False)
             param.note = (param.note + f" (stored in {target})")[:120]
+            if factor == 1:  # guards test the stored number, in the flag's unit
+                param.low, param.high = guard_bounds(
+                    arm_body(case), target, param.value_type, self.constants
+                )
+                if param.low is not None or param.high is not None:
+                    param.range_source = "declared"
+            return True
+        arm = read_arm(arm_body(case), "optarg", self.constants)
+        if arm.choices:
+            self._choose(arm, param)
             return True
         return False
+
+    def _choose(self, arm: Arm, param: Param) -> None:
+        """A `strcmp` chain: the literals it accepts, and as default the one whose branch
+        stores what the variable starts with."""
+        param.value_type = "enum"
+        param.allowed = list(dict.fromkeys(literal for literal, _, _ in arm.choices))
+        for literal, target, stored in arm.choices:
+            initial = self.initial_of(target)
+            if initial is not None and _ts.text(initial) == stored:
+                param.default = literal
+                param.lines.append((_ts.line(initial), _ts.end_line(initial)))
+                return
+
+    def initial_of(self, target: str) -> ts.Node | None:
+        """The initial value of `target`; a field set through another pointer in an init
+        function (`s->size = 512` for `settings.size`) by its last member name, if unique."""
+        found = self.initials().get(target)
+        if found is not None or not target:
+            return found
+        member = re.split(r"\.|->", target)[-1]
+        if member == target:
+            return None
+        same = [
+            node
+            for name, node in self.initials().items()
+            if re.split(r"\.|->", name)[-1] == member and name != member
+        ]
+        return same[0] if len(same) == 1 else None
+
+    # --- getsubopt -------------------------------------------------------------------
+
+    def subopts(self) -> None:
+        """`-o name=value` sub-options: every token of a getsubopt table, typed, defaulted
+        and bounded from the arm that handles it."""
+        for call, options in sub_options(self.grammar, self.root, self.constants):
+            owner = _ts.line(call)
+            if not options:
+                self.out.candidate(owner, owner, "getsubopt with a token table not declared here")
+                continue
+            case = _case_above(call)
+            what = f"{SUBOPTION} of -{case}" if case else SUBOPTION
+            for option in options:
+                param = Param(option.name, what, option.start, option.end)
+                param.lines.append((owner, owner))
+                arm = option.arm
+                if arm is not None:
+                    self._sub_arm(arm, param)
+                self.out.param(param)
+
+    def _sub_arm(self, arm: Arm, param: Param) -> None:
+        param.lines.extend(arm.lines[:1])
+        if arm.choices:
+            self._choose(arm, param)
+            return
+        param.value_type = arm.value_type
+        param.low, param.high = arm.low, arm.high
+        if arm.low is not None or arm.high is not None:
+            param.range_source = "declared"
+        if arm.target is None:
+            return
+        verb = "sets" if arm.value_type == "bool" else "stored in"
+        param.note = f" ({verb} {arm.target})"[:120]
+        initial = self.initial_of(arm.target)
+        switch_on = arm.value_type == "bool" and arm.constant in ("true", "TRUE", "1")
+        if initial is not None and _within(initial, arm.lines):
+            return  # a scratch variable of the arm (`int v = 0;`) says nothing of the default
+        default = _literal(initial, self.constants) if initial is not None else None
+        if default is None or initial is None:
+            if arm.value_type != "bool" or switch_on:
+                self._wait(param, arm.target, arm.factor, switch_on=switch_on)
+            return
+        if arm.value_type == "bool":
+            # a switch that turns something on: off (or on) unless it is given
+            if arm.constant not in ("true", "TRUE", "1") or default not in ("true", "false"):
+                return
+        elif arm.factor != 1:
+            number = cell_of(initial, self.constants).number
+            default = _per(number, arm.factor) if number is not None else None
+        if default is not None:
+            param.default = default
+            param.lines.append((_ts.line(initial), _ts.end_line(initial)))
+
+    def _wait(self, param: Param, target: str, factor: int, *, switch_on: bool) -> None:
+        """A setting (a struct field) initialised in another file: resolved once every file
+        was read (`CCodeAnalyzer.finish`)."""
+        if re.search(r"\.|->", target) and not any(name == param.name for name, *_ in self.waiting):
+            self.waiting.append((param.name, target, factor, switch_on))
+
+    def shared_initials(self) -> list[tuple[str, ts.Node]]:
+        """What this file tells other files: the values of its file-scope variables and
+        those its init functions give fields."""
+        out: list[tuple[str, ts.Node]] = []
+        for name, node in self.initials().items():
+            top = node.parent
+            while top is not None and top.type not in ("function_definition", "translation_unit"):
+                top = top.parent
+            if (
+                top is None
+                or top.type == "translation_unit"
+                or (node.parent is not None and _in_init_function(node.parent))
+            ):
+                out.append((name, node))
+        return out
 
     def _scale(self, node: ts.Node) -> int:
         """The constant factor `optarg`'s number is multiplied by (`atoi(optarg) * 1024`)."""
@@ -374,6 +558,7 @@ class _Reader:
         if self._initials is not None:
             return self._initials
         found: dict[str, ts.Node] = {}
+        branches: dict[str, set[str]] = {}
         for node in _ts.walk(self.root):
             if node.type == "init_declarator":
                 declarator, value = (
@@ -383,11 +568,22 @@ class _Reader:
                 while declarator is not None and declarator.type not in ("identifier",):
                     declarator = declarator.child_by_field_name("declarator")
                 if declarator is not None and value is not None:
-                    found.setdefault(_ts.text(declarator), value)
+                    name = _ts.text(declarator)
+                    found.setdefault(name, value)
+                    if _in_preprocessor_branch(node):
+                        branches.setdefault(name, set()).add(_ts.text(value))
             elif node.type == "assignment_expression" and _in_init_function(node):
                 left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-                if left is not None and right is not None and _literal(right, self.constants):
+                if (
+                    left is not None
+                    and right is not None
+                    and _ts.text(node.child_by_field_name("operator")) == "="
+                    and (_literal(right, self.constants) or right.type == "identifier")
+                ):
                     found.setdefault(_ts.text(left), right)
+        for name, values in branches.items():
+            if len(values) > 1:  # `#ifdef X int n = 1; #else int n = 2; #endif`: no one default
+                found.pop(name, None)
         self._initials = found
         return found
 
@@ -416,6 +612,95 @@ class _Reader:
             if call is not None and port is not None:
                 self.out.port(_ts.text(port), "htons", call)
 
+    def option_resources(self) -> None:
+        """What an option's default sets aside: the port a `--port` option listens on unless
+        told otherwise, the memory a `--memory-limit` / `maxmemory` option caps by default."""
+        for param in list(self.out.params.values()):
+            if not param.what.startswith((FLAG, SUBOPTION)) or param.default is None:
+                continue
+            name = param.name.lstrip("-")
+            number = number_of(param.default)
+            if not isinstance(number, int) or number <= 0:
+                continue
+            if "port" in words(name) and number < 65536 and param.default.isdigit():
+                spans = self.out.ports.setdefault(param.default, (f"default of {param.name}", []))
+                spans[1].extend(param.lines or [(param.start, param.end)])
+            elif _MEMORY_OPTION.match(name):
+                unit = _UNITS.get(self.scales.get(param.name, 0), "")
+                self.out.result.facts.append(
+                    ResourceRequirement(
+                        summary=f"memory capped at {param.default}{unit} by default "
+                        f"({param.what} {param.name})",
+                        citations=[
+                            self.out.source.cite(a, b) for a, b in sorted(set(param.lines))[:4]
+                        ],
+                        resource="memory",
+                        limit=param.default,
+                    )
+                )
+
+
+def _option_cases(every_case: dict[str, list[ts.Node]]) -> dict[str, ts.Node]:
+    """Per letter, the `case 'x':` of the option switch: when a file has several switches
+    on characters, the one that reads `optarg` most is the getopt loop's."""
+    reads: dict[int, int] = {}
+    for cases in every_case.values():
+        for case in cases:
+            switch = _switch_above(case)
+            if switch is not None and switch.id not in reads:
+                reads[switch.id] = _ts.text(switch).count("optarg")
+
+    def score(case: ts.Node) -> int:
+        switch = _switch_above(case)
+        return reads.get(switch.id, 0) if switch is not None else 0
+
+    return {letter: max(cases, key=score) for letter, cases in every_case.items()}
+
+
+def _within(node: ts.Node, spans: list[tuple[int, int]]) -> bool:
+    line = _ts.line(node)
+    return any(start <= line <= end for start, end in spans)
+
+
+def _prints_and_exits(case: ts.Node | None) -> bool:
+    """An arm that stores nothing and ends the program successfully (`usage_license();
+    exit(EXIT_SUCCESS);`): an informational flag."""
+    if case is None:
+        return False
+    body = arm_body(case)
+    if any(n.type == "assignment_expression" for top in body for n in [top, *_ts.walk(top)]):
+        return False
+    for top in body:
+        call = (
+            top.named_children[0]
+            if top.type == "expression_statement" and top.named_children
+            else None
+        )
+        if call is not None and call.type == "call_expression" and _callee_name(call) == "exit":
+            arguments = call.child_by_field_name("arguments")
+            text = _ts.text(arguments).strip("() ") if arguments is not None else ""
+            return text in ("0", "EXIT_SUCCESS")
+    return False
+
+
+def _case_above(node: ts.Node) -> str | None:
+    """The letter of the `case 'o':` a node sits in (the option whose value it parses)."""
+    current = node.parent
+    while current is not None and current.type != "function_definition":
+        if current.type == "case_statement":
+            value = current.child_by_field_name("value")
+            if value is not None and value.type == "char_literal":
+                return _ts.text(value).strip("'") or None
+        current = current.parent
+    return None
+
+
+def _switch_above(node: ts.Node) -> ts.Node | None:
+    current = node.parent
+    while current is not None and current.type != "switch_statement":
+        current = current.parent
+    return current
+
 
 def _per(number: int | float, factor: int) -> str | None:
     value = number / factor
@@ -424,14 +709,36 @@ def _per(number: int | float, factor: int) -> str | None:
     return str(int(value))
 
 
+_MEMORY_OPTION = re.compile(
+    r"(?i)^(?:max[-_]?mem(?:ory)?|mem(?:ory)?[-_]?(?:limit|max)|max[-_]?memory[-_]?size)$"
+)
+_UNITS = {1024: " KiB", 1024 * 1024: " MiB", 1024**3: " GiB"}
 _INIT_WORDS = frozenset({"init", "default", "defaults", "reset", "setup", "initialize"})
 
 
-def _in_init_function(node: ts.Node) -> bool:
-    """Inside a function named for setting defaults (`settings_init`, `set_defaults`)."""
+def _in_preprocessor_branch(node: ts.Node) -> bool:
     current = node.parent
-    while current is not None and current.type != "function_definition":
+    while current is not None and current.type not in ("function_definition", "translation_unit"):
+        if current.type in ("preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif"):
+            return True
         current = current.parent
+    return False
+
+
+def _in_init_function(node: ts.Node) -> bool:
+    """A statement of its own in the body of a function named for setting defaults
+    (`settings_init`, `set_defaults`), not one under a condition or in a loop there."""
+    statement = node.parent
+    if statement is None or statement.type != "expression_statement":
+        return False
+    current = statement.parent
+    while current is not None and current.type in ("preproc_if", "preproc_ifdef", "preproc_else"):
+        current = current.parent
+    if current is None or current.type != "compound_statement":
+        return False
+    current = current.parent
+    if current is None or current.type != "function_definition":
+        return False
     if current is None:
         return False
     declarator = current.child_by_field_name("declarator")
@@ -455,13 +762,82 @@ class CCodeAnalyzer(TreeSitterAnalyzer):
         ".hxx": "cpp",
     }
 
+    def __init__(self) -> None:
+        self.project = Project()
+        self._waiting: list[tuple[Param, str, int, bool]] = []
+
+    def analyze(self, source: SourceFile) -> AnalyzerResult:
+        """The file's facts; an option whose default another file gives is reported now,
+        without it, and completed by `finish`."""
+        self._waiting = []
+        result = super().analyze(source)
+        by_name = {f.name: f for f in result.facts if isinstance(f, ConfigParameter)}
+        for param, target, factor, switch_on in self._waiting:
+            fact = by_name.get(param.name)
+            if fact is not None:
+                self.project.pending.append(
+                    Pending(source, param, fact, target, factor, switch_on=switch_on)
+                )
+        self._waiting = []
+        return result
+
     def read(self, grammar: str, root: ts.Node, out: Collector) -> None:
         reader = _Reader(grammar, root, out)
         reader.env()
         skip = reader.getopt()
+        reader.subopts()
         reader.tables(skip)
         reader.health()
         reader.ports()
+        reader.option_resources()
+        self.project.add_constants(reader.constants)
+        self.project.add_initials(out.source.path, reader.shared_initials())
+        for name, target, factor, switch_on in reader.waiting:
+            param = out.params.get(name)
+            if param is not None:
+                self._waiting.append((param, target, factor, switch_on))
+
+    def finish(self) -> AnalyzerResult:
+        """Completes the options whose default another file gives (an init function in
+        `tls.c`, a constant in a header), now that every file was read: their facts, already
+        reported, get the default and a citation of where it is set."""
+        try:
+            for pending in self.project.pending:
+                cited = self._resolve(pending)
+                if cited is None:
+                    continue
+                out = Collector(pending.source, NAME)
+                out.param(pending.param)
+                fresh = next(f for f in out.finish().facts if isinstance(f, ConfigParameter))
+                fact = pending.fact
+                fact.default, fact.summary, fact.required = (
+                    fresh.default,
+                    fresh.summary,
+                    fresh.required,
+                )
+                if cited not in fact.citations:
+                    fact.citations.append(cited)
+        finally:
+            self.project.clear()
+        return AnalyzerResult()
+
+    def _resolve(self, pending: Pending) -> Citation | None:
+        initial = self.project.lookup(pending.target)
+        if initial is None:
+            return None
+        default, node = self.project.value(initial, _literal)
+        if default is None or node is None:
+            return None
+        if pending.param.value_type == "bool":
+            if not pending.switch_on or default not in ("true", "false"):
+                return None
+        elif pending.factor != 1:
+            number = self.project.number(node)
+            default = _per(number, pending.factor) if number is not None else None
+            if default is None:
+                return None
+        pending.param.default = default
+        return Citation(path=initial.path, start_line=initial.line, end_line=initial.line)
 
 
 register(CCodeAnalyzer())

@@ -1,8 +1,10 @@
-"""JavaScript/TypeScript analyzer: env reads, env schemas, options, health routes, listen ports.
+"""JavaScript/TypeScript analyzer: env reads, env schemas, options, health routes, listen ports,
+backing services connected to.
 
-The rules are the query files `queries/javascript-*.scm` (env, schema, flags, health, ports;
-TypeScript and TSX use them too, see `_ts.SHARED_QUERIES`); `_js_env.py` turns the
-configuration captures into parameters.
+The rules are the query files `queries/javascript-*.scm` (env, schema, flags, health, ports,
+clients; TypeScript and TSX use them too, see `_ts.SHARED_QUERIES`); `_js_env.py` turns the
+configuration captures into parameters, `_js_clients.py` the client-library calls into
+dependencies.
 """
 
 from __future__ import annotations
@@ -22,9 +24,17 @@ from ddd_llm.evidence.base import (
     register,
 )
 from ddd_llm.evidence.code import _ts
+from ddd_llm.evidence.code._js_clients import connections
 from ddd_llm.evidence.code._js_env import env_params
 from ddd_llm.evidence.code._js_read import JsFile, Param, Span, args, bare, cite, field_text
-from ddd_llm.models import Citation, ConfigParameter, FactBase, HealthCheck, ResourceRequirement
+from ddd_llm.models import (
+    Citation,
+    ConfigParameter,
+    Dependency,
+    FactBase,
+    HealthCheck,
+    ResourceRequirement,
+)
 
 NAME = "javascript"
 
@@ -87,6 +97,8 @@ _RELEVANT = re.compile(
     r"|['\"/]ping\b|\.option\s*\("
 )
 """A file that mentions none of these has no facts a syntax error could hide: no warning."""
+_TEST_DIRS = frozenset({"test", "tests", "spec", "specs", "e2e", "cypress", "fixtures", "mocks"})
+"""Folders whose connections are a test set-up's, not the service's dependencies."""
 
 
 def _merge_lines(ranges: Iterable[Span]) -> list[Span]:
@@ -454,6 +466,21 @@ class JavaScriptAnalyzer:
                     value=port,
                 )
             )
+        if not any(part.lower() in _TEST_DIRS for part in source.parts[:-1]):
+            for conn in connections(f):
+                how = (
+                    "checks it at start but only logs the result: runs on without it"
+                    if conn.dependency_type == "optional"
+                    else "needs it while running"
+                )
+                facts.append(
+                    Dependency(
+                        summary=f"connects to {conn.target} ({conn.module} {conn.call}); {how}",
+                        citations=self._cites(source, conn.lines),
+                        target=conn.target,
+                        dependency_type=conn.dependency_type,
+                    )
+                )
         result.facts.extend(facts)
 
     @staticmethod
