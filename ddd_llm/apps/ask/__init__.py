@@ -6,8 +6,12 @@
       → without one (passages.py): the passages — documentation blocks and sections, config
         lines with their comments, verified facts — that hold most of the question's
         specific terms, its rarest known one, the thing it asks for and the service it
-        names, quoted with citations; a safe-range question naming a parameter answers
-        from that parameter's fact (named_answer)
+        names, quoted with citations (evidence.py: a container by its lines, a reference
+        row by the declaration it copies, one procedure of a section by its commands); a
+        safe-range question naming a parameter answers from that parameter's fact
+        (named_answer); refused when an operations concept asked about is never mentioned,
+        a word of the phrase asked for is missing, or a named setting's lines hold nothing
+        else asked
       → nothing relevant: "The repository does not document this." plus the matching gap
 
 An answer never keeps a step or a citation that points outside what the model was shown,
@@ -27,13 +31,24 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from ddd_llm.apps.ask.evidence import (
+    absent_concepts,
+    asked_phrases,
+    asked_words,
+    cited_range,
+    lacks_phrase,
+    procedure_ranges,
+    row_name,
+)
 from ddd_llm.apps.ask.passages import (
+    SOFT,
     Match,
     Passage,
     PassageIndex,
     asked_for,
     best_matches,
     clauses,
+    joined_words,
     passages,
     question_terms,
 )
@@ -858,6 +873,76 @@ CLAUSE_MIN = 0.75
 a passage holds this much of it."""
 CLAUSE_TERMS = 2
 """…and the clause names at least this many things (not "where is it configured")."""
+CLAUSE_WHOLE_MIN = 0.3
+"""…and the passage holds this much of the whole question."""
+NAMED_ALONE_MIN = 0.5
+"""A parameter the question names answers alone (no passage answers) when its fact, or a
+line where it is set, holds this much of the question: "how do I rotate SECRET_KEY without
+logging everyone out" is not answered by where SECRET_KEY is set."""
+
+
+def _phrase_facts(knowledge: Knowledge, query: Query, wanted: Sequence[str]) -> list[FactBase]:
+    """Verified facts of the kind a question asks for that hold the whole noun phrase it
+    asks for, when that phrase names the kind and what of it ("which health check
+    endpoints …": the health endpoints found; "which settings …" names nothing)."""
+    phrases = [
+        kept for part in asked_phrases(query.text) if (kept := [t for t in part if t in wanted])
+    ]
+    index = knowledge.passage_index
+    found: list[FactBase] = []
+    for p in index.passages:
+        fact = p.fact
+        if fact is None or fact.fact_kind not in query.intents or fact in found:
+            continue
+        if query.services and fact.service not in query.services:
+            continue
+        for part in phrases:
+            kind = set(part) & INTENTS[fact.fact_kind]
+            if not kind or not set(part) - kind - SOFT:
+                continue  # the phrase must name the kind and what of it ("settings": no)
+            if not index.score(part, p).missing:
+                found.append(fact)
+                break
+    return found
+
+
+def _declarations(knowledge: Knowledge) -> dict[str, FactBase]:
+    """Verified settings by name (lower case), when only one fact declares the name."""
+    by_name: dict[str, list[FactBase]] = {}
+    for f in knowledge.facts:
+        if isinstance(f, ConfigParameter):
+            by_name.setdefault(f.name.lower(), []).append(f)
+    return {name: found[0] for name, found in by_name.items() if len(found) == 1}
+
+
+def _fact_citations(facts: Sequence[FactBase]) -> list[Citation]:
+    seen: dict[str, Citation] = {}
+    for f in facts:
+        for c in f.citations:
+            seen.setdefault(str(c), c)
+    return list(seen.values())
+
+
+def _named_alone(
+    knowledge: Knowledge, named: Sequence[FactBase], wanted: Sequence[str], question: str
+) -> str | None:
+    """None when a named parameter's own evidence holds enough of the question to answer
+    it; else what the repository does say about the parameter (for the refusal)."""
+    index = knowledge.passage_index
+    joined = joined_words(question)
+    places = {(c.path, c.start_line, c.end_line) for f in named for c in f.citations}
+    ids = {id(f) for f in named}
+    best = 0.0
+    for p in index.passages:
+        own = p.fact is not None and id(p.fact) in ids
+        at = p.fact is None and any(
+            p.path == path and p.start <= end and start <= p.end for path, start, end in places
+        )
+        if own or at:
+            best = max(best, index.score(wanted, p, joined).coverage)
+    if best >= NAMED_ALONE_MIN:
+        return None
+    return " ".join(f"It is set: {_describe(f)}." for f in named)
 
 
 def _answering(
@@ -867,11 +952,15 @@ def _answering(
     index = knowledge.passage_index
     focus = index.focus(wanted)
     heads = [h for h in asked_for(query.text) if h in wanted]
+    phrases = [
+        kept for part in asked_phrases(query.text) if (kept := [t for t in part if t in wanted])
+    ]
     return [
         m
         for m in best_matches(index, wanted, query.text)
         if m.coverage >= least
         and _answers(query, m, focus, heads)
+        and not lacks_phrase(m, phrases)
         and (procedure or not m.passage.section)
     ]
 
@@ -898,18 +987,36 @@ def passage_answer(
     procedure = asks_procedure(question)
     index = knowledge.passage_index
     wanted = question_terms(question, QUESTION_WORDS, index.known)
+    absent = absent_concepts(wanted, index)
+    if absent:
+        # Asked about a capability the repository never mentions in any of its words.
+        said = ", ".join(asked_words(question, absent))
+        return refusal(knowledge, question, f"The repository never mentions: {said}.", **fields)
     by_service = [*named, *(f for f in _service_facts(knowledge, query) if f not in named)]
     good = _answering(knowledge, query, wanted, ANSWER_MIN, procedure)
     parts = clauses(question)
     if not good and len(parts) > 1:
-        # One of several questions asked at once, answered fully, is an answer too.
+        # One of several questions asked at once, answered fully, is an answer too, when
+        # the passage is about the question as a whole too (not two words of one clause).
+        whole = wanted
+        joined = joined_words(question)
         for part in parts:
             part_terms = question_terms(part, QUESTION_WORDS, index.known)
             if sum(index.weight(t) >= 1.0 for t in part_terms) >= CLAUSE_TERMS:
-                good = _answering(knowledge, query, part_terms, CLAUSE_MIN, procedure)
+                good = [
+                    m
+                    for m in _answering(knowledge, query, part_terms, CLAUSE_MIN, procedure)
+                    if index.score(whole, m.passage, joined).coverage >= CLAUSE_WHOLE_MIN
+                ]
                 if good:
                     wanted = part_terms
                     break
+    if not good and named and not _service_facts(knowledge, query):
+        alone = _named_alone(knowledge, named, wanted, question)
+        if alone is not None:
+            return refusal(knowledge, question, alone, citations=_fact_citations(named), **fields)
+    if not good and not by_service:
+        by_service = _phrase_facts(knowledge, query, wanted)
     if not good and not by_service:
         return refusal(knowledge, question, **fields)
     chosen: list[Match] = []
@@ -944,21 +1051,41 @@ def passage_answer(
             lines.append(f"- {_describe(fact)}")
             for c in fact.citations:
                 citations.setdefault(str(c), c)
+    declared = _declarations(knowledge)
     for m in chosen:
         p = m.passage
-        cite = Citation(path=p.path, start_line=p.start, end_line=p.end)
-        citations.setdefault(str(cite), cite)
+        name = row_name(p)
+        copied = declared.get(name.lower()) if name else None
+        if copied is not None:
+            # A reference table's row copies a setting's declaration: cite the declaration.
+            if id(copied) not in shown:
+                shown.add(id(copied))
+                lines.append(f"- {_describe(copied)}")
+                for c in copied.citations:
+                    citations.setdefault(str(c), c)
+            continue
         if p.fact is not None:
+            cite = Citation(path=p.path, start_line=p.start, end_line=p.end)
+            citations.setdefault(str(cite), cite)
             lines.append(f"- {_describe(p.fact)}")
             for c in p.fact.citations:  # every place the fact is stated, as its text says
                 citations.setdefault(str(c), c)
             continue
-        every = [t.strip() for t in p.text.split("\n") if t.strip()]
-        more = " …" if len(every) > QUOTE_LINES else ""
-        where = f'"{p.title}", ' if p.kind == "doc" and p.title != p.path else ""
-        lines.append(f"- {where}{cite}: " + " / ".join(every[:QUOTE_LINES]) + more)
-        if p.kind == "doc" and procedure and not steps:
-            steps = _command_lines(knowledge, p)
+        ranges = [cited_range(m)]
+        if procedure and p.section:
+            ranges = procedure_ranges(index, p, wanted, question) or ranges
+        first = not steps
+        for start, end in ranges:
+            cite = Citation(path=p.path, start_line=start, end_line=end)
+            citations.setdefault(str(cite), cite)
+            per = knowledge.lines.get(p.path, {})
+            every = [per[n].strip() for n in range(start, end + 1) if per.get(n, "").strip()]
+            more = " …" if len(every) > QUOTE_LINES else ""
+            where = f'"{p.title}", ' if p.kind == "doc" and p.title != p.path else ""
+            lines.append(f"- {where}{cite}: " + " / ".join(every[:QUOTE_LINES]) + more)
+            if p.kind == "doc" and procedure and first:
+                steps.extend(_command_lines(knowledge, p.path, start, end))
+        steps = steps[:MAX_STEPS]
     head = "From the repository (quoted; no model was used):"
     return AskResult(
         question=question,
@@ -971,10 +1098,10 @@ def passage_answer(
     )
 
 
-def _command_lines(knowledge: Knowledge, p: Passage) -> list[Step]:
-    per = knowledge.lines.get(p.path, {})
-    text = "\n".join(per.get(n, "") for n in range(p.start, p.end + 1))
-    chunk = Chunk(p.path, p.start, p.end, text, "markdown", 0)
+def _command_lines(knowledge: Knowledge, path: str, start: int, end: int) -> list[Step]:
+    per = knowledge.lines.get(path, {})
+    text = "\n".join(per.get(n, "") for n in range(start, end + 1))
+    chunk = Chunk(path, start, end, text, "markdown", 0)
     return _commands(chunk)
 
 

@@ -25,7 +25,7 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from ddd_llm.fact_fields import own_fields
@@ -64,7 +64,8 @@ SYNONYMS: tuple[str, ...] = (
     "allowed allow max maximum limit",
     "health healthy healthcheck healthchecks probe probes liveness readiness alive ready",
     "password passwords pass passwd secret credentials",
-    "credentials credential user username password pass secret",
+    "credentials credential password pass secret",
+    "credentials credential user username",
     "user username",
     "host hostname server",
     "authentication auth authenticate",
@@ -96,11 +97,15 @@ SOFT = stems(
     "default defaults value values set setting use used using run runs running need needs "
     "give given allowed allow should each every there which way new sample thing things "
     "keep kept file files change changes mean take state long often work worked works happen "
-    "single"
+    "single environment environments"
 )
-"""Words that ask rather than name: they weigh SOFT_WEIGHT."""
-FUNCTION_WORDS = stems("from each much its it into onto via instead also")
-"""Words that carry no topic at all (besides the index's stop words): left out."""
+"""Words that ask rather than name: they weigh SOFT_WEIGHT. ("The Docker environment":
+the environment's name, held by its file's name or lines, is what the question names.)"""
+FUNCTION_WORDS = stems(
+    "from each much its it into onto via instead also while whilst whereas although though"
+)
+"""Words that carry no topic at all (besides the index's stop words): left out ("while
+indexing": the conjunction joins what the question names, it names nothing)."""
 
 FILE_KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
     # What an operator calls a file by its name: words its passages hold as context.
@@ -122,6 +127,8 @@ _ITEM = re.compile(r"^\s*([-*+]|\d+[.)]|\|)\s")
 _COMMENT = re.compile(r"^\s*(#|//|--|;+|/\*|\*)")
 _DIRECTIVE_COMMENT = re.compile(r"^\s*[#;]+\s*[A-Za-z_][\w.\-]*\s*[=:]\s*\S")
 """A commented-out setting (`;pool_mode = session`): what the default would be."""
+_ROW = re.compile(r"^\s*\|")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _SECTION = re.compile(r"^\s*\[[^\]]+\]\s*$")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -176,6 +183,11 @@ class Passage:
     windows: tuple[frozenset[str], ...] = ()
     """The stems of every WINDOW consecutive lines (with the line a setting is on): a
     passage answers with words that stand together, not scattered over a long comment."""
+    numbers: tuple[int, ...] = ()
+    """The number of each line of `text`, in order (blank lines are not lines)."""
+    container: bool = False
+    """A documentation block that holds many things (a code block, a table, a list): it is
+    cited by the window of lines that holds the question, not whole (Match.span)."""
 
     def holds(self, words: Iterable[str]) -> bool:
         """Whether the passage, its headings/parents or its file hold any of the words."""
@@ -200,6 +212,9 @@ class Match:
     missing: tuple[str, ...]
     key: float = 0.0
     """Share held by the name the line sets (ranks `User=x` over `WantedBy=multi-user`)."""
+    span: tuple[int, int] | None = None
+    """The first and last line of the window that holds the most of the question (None: the
+    passage is one window)."""
 
     @property
     def score(self) -> float:
@@ -244,6 +259,13 @@ class _Raw:
     fact: FactBase | None = None
     file_words: str = ""
     section: bool = False
+    numbers: tuple[int, ...] = ()
+    container: bool = False
+
+
+def _is_table(text: Sequence[str]) -> bool:
+    """A Markdown table: rows of cells, the second line the header's rule (|---|:--:|)."""
+    return len(text) > 2 and all(_ROW.match(t) for t in text) and bool(_TABLE_RULE.match(text[1]))
 
 
 def _doc_units(path: str, lines: Mapping[int, str], kind_words: str) -> list[_Raw]:
@@ -262,8 +284,14 @@ def _doc_units(path: str, lines: Mapping[int, str], kind_words: str) -> list[_Ra
         context = " ".join(h for _, h in headings[:-1])
         text = [lines[n] for n in block]
         body = "\n".join(text)
+        items = sum(bool(_ITEM.match(t)) for t in text)
+        container = bool(_FENCE.match(text[0])) or items >= 2
         out.append(_Raw(path, block[0], block[-1], body, context, "doc", title, None, own(title)))
-        if len(block) > MAX_DOC_BLOCK or any(_ITEM.match(t) for t in text[1:]):
+        out[-1].numbers, out[-1].container = tuple(block), container
+        if _is_table(text):
+            for n in block[2:]:  # each row (not the header and its rule) is a passage
+                _row(n)
+        elif len(block) > MAX_DOC_BLOCK or any(_ITEM.match(t) for t in text[1:]):
             item: list[int] = []
             for n in block:
                 if _ITEM.match(lines[n]) and item:
@@ -273,6 +301,13 @@ def _doc_units(path: str, lines: Mapping[int, str], kind_words: str) -> list[_Ra
             _item(item)
         block.clear()
 
+    def _row(n: int) -> None:
+        # A table row under its headings (its header names columns, not a topic).
+        title = headings[-1][1] if headings else path
+        context = " ".join(h for _, h in headings[:-1])
+        out.append(_Raw(path, n, n, lines[n], context, "doc", title, None, own(title)))
+        out[-1].numbers = (n,)
+
     def _item(item: list[int]) -> None:
         if not item or len(item) == len(block):
             return
@@ -280,6 +315,7 @@ def _doc_units(path: str, lines: Mapping[int, str], kind_words: str) -> list[_Ra
         context = " ".join([*(h for _, h in headings[:-1]), lines[block[0]]])
         body = "\n".join(lines[n] for n in item)
         out.append(_Raw(path, item[0], item[-1], body, context, "doc", title, None, own(title)))
+        out[-1].numbers = tuple(item)
 
     sections: list[tuple[int, int]] = []
     previous = None
@@ -332,7 +368,9 @@ def _sections(
         context = " ".join(p.group(2) for p in parents if p)
         body = "\n".join(lines[n] for n in numbers)
         words = f"{kind_words} {title}"
-        out.append(_Raw(path, start, numbers[-1], body, context, "doc", title, None, words, True))
+        raw = _Raw(path, start, numbers[-1], body, context, "doc", title, None, words, True)
+        raw.numbers = tuple(numbers)
+        out.append(raw)
     return out
 
 
@@ -384,11 +422,13 @@ def _config_units(path: str, lines: Mapping[int, str], kind: str, kind_words: st
             if _indent(lines[m]) <= depth or (kind == "code" and m != last + 1):
                 break
             last = m
-        body = "\n".join(lines[k] for k in range(first, last + 1) if k in lines)
+        shown = tuple(k for k in range(first, last + 1) if k in lines)
+        body = "\n".join(lines[k] for k in shown)
         context = " ".join([section, banner if kind != "code" else "", *(p[1] for p in parents)])
         out.append(
             _Raw(path, first, last, body, context, kind, text.strip()[:80], None, kind_words)
         )
+        out[-1].numbers = shown
         if not directive:
             parents.append((depth, text.strip()))
     return out
@@ -417,6 +457,8 @@ _KEY = re.compile(r"^\s*[#;]*\s*-?\s*([A-Za-z_][\w.\-]*)\s*[=:]")
 
 
 def _key_name(raw: _Raw) -> str:
+    if raw.kind == "doc" and not raw.section and "\n" not in raw.body and _ROW.match(raw.body):
+        return raw.body.strip().strip("|").split("|")[0]  # a table row is named by its first cell
     if raw.kind == "doc":
         return raw.title if raw.title != raw.path else ""
     if raw.fact is not None:
@@ -469,6 +511,8 @@ def passages(lines: Mapping[str, Mapping[int, str]], facts: Iterable[FactBase]) 
                 r.fact.service if r.fact is not None else None,
                 r.section,
                 windows[i] or (body,),
+                r.numbers,
+                r.container,
             )
         )
     return out
@@ -476,23 +520,27 @@ def passages(lines: Mapping[str, Mapping[int, str]], facts: Iterable[FactBase]) 
 
 def _windows(raws: Sequence[_Raw]) -> list[tuple[frozenset[str], ...]]:
     """Per passage, the stems of each WINDOW consecutive lines plus its own line (a
-    setting's line, a section's heading); () when the passage is short enough to be one."""
-    spans: list[tuple[int, list[str], str]] = []
+    setting's line, a section's heading); () when the passage is short enough to be one.
+    A table's window is one row: its rows are separate records, not one text."""
+    spans: list[tuple[int, list[str], str, int]] = []
     for i, r in enumerate(raws):
         lines = r.body.split("\n")
-        if r.fact is not None or r.section or len(lines) <= WINDOW:
+        table = r.kind == "doc" and _is_table(lines)
+        if r.fact is not None or r.section or (len(lines) <= WINDOW and not table):
             continue
         own = r.title
         if r.kind != "doc":
             own = next((t for t in lines if t.strip().startswith(r.title[:40])), r.title)
-        spans.append((i, lines, own))
-    flat = [split_camel(t) for _, lines, own in spans for t in [own, *lines]]
+        spans.append((i, lines, own, 1 if table else WINDOW))
+    flat = [split_camel(t) for _, lines, own, _size in spans for t in [own, *lines]]
     tokens = iter(tokenize_many(flat))
     out: list[tuple[frozenset[str], ...]] = [() for _ in raws]
-    for i, lines, _own in spans:
+    for i, lines, _own, size in spans:
         own_tokens = frozenset(next(tokens))
         per = [frozenset(next(tokens)) for _ in lines]
-        out[i] = tuple(own_tokens.union(*per[j : j + WINDOW]) for j in range(len(per) - WINDOW + 1))
+        if size == 1:
+            per[0] = per[1] = frozenset()  # a table's header and rule answer nothing
+        out[i] = tuple(own_tokens.union(*per[j : j + size]) for j in range(len(per) - size + 1))
     return out
 
 
@@ -533,10 +581,22 @@ class PassageIndex:
         written-together forms of a term (cloud, sql → cloudsql)."""
         wanted = sorted(set(query))
         more = joined or {}
-        windows = passage.windows or (passage.body,)
-        return max(
-            (self._score(wanted, passage, w, more) for w in windows), key=lambda m: m.coverage
-        )
+        if not passage.windows:
+            return self._score(wanted, passage, passage.body, more)
+        best, at, run = None, 0, 0
+        for j, window in enumerate(passage.windows):
+            m = self._score(wanted, passage, window, more)
+            if best is None or m.coverage > best.coverage:
+                best, at, run = m, j, 1
+            elif m.coverage == best.coverage and j == at + run:
+                run += 1  # equally good windows in a row: the middle one centres the words
+        assert best is not None
+        at += (run - 1) // 2
+        lines = passage.numbers
+        size = len(lines) - len(passage.windows) + 1
+        if len(passage.windows) == 1 or size < 1:
+            return best
+        return replace(best, span=(lines[at], lines[at + size - 1]))
 
     def _score(
         self,
