@@ -28,6 +28,7 @@ from ddd_llm.config import (
 from ddd_llm.errors import ConfigError, IndexUnavailable, InputError, LlmError
 from ddd_llm.evidence import SourceFile, analyze_files
 from ddd_llm.evidence.base import Candidate
+from ddd_llm.evidence.deploy._command import name_short_flags
 from ddd_llm.evidence.docs._attach import attach_documented
 from ddd_llm.evidence.owners import find_owners
 from ddd_llm.evidence.roles import assign_roles
@@ -393,7 +394,8 @@ def prepare(
     resolver = ServiceResolver(
         services, evidence.owners, _directories([f.path for f in scanned.files])
     )
-    owned, packages = resolver.resolve(evidence.facts)
+    # A command line's `-p 11211` is the code's `--port` when the code declares that short form.
+    owned, packages = resolver.resolve(name_short_flags(evidence.facts))
     owned = attach_documented(owned)  # "Safe range: 5–20" in docs joins its parameter
     services = merge_services([*services, *packages])
     resolver.add_known(packages)

@@ -32,6 +32,8 @@ PLACEHOLDER = re.compile(
 )
 """`{{ var }}` (Jinja/Ansible), `${VAR}` / `${VAR:-fallback}` (shell/compose) and a Helm
 template's `{{ .Values.a.b }}` (the chart's values key `a.b`)."""
+ANY_SERVICE = "\0any"
+"""The key of a definition made in one service that another may use (see `_definitions`)."""
 _PORT_SUMMARY = re.compile(r"on port (\d{1,5})$")
 
 
@@ -59,9 +61,18 @@ def _definitions(facts: list[FactBase]) -> dict[tuple[str | None, str], ConfigPa
             and not PLACEHOLDER.search(fact.default)
         ):
             candidates.setdefault((fact.service, fact.name), []).append(fact)
-    return {
+    defs = {
         key: found[0] for key, found in candidates.items() if len({f.default for f in found}) == 1
     }
+    # A variable one service defines may serve another (two units reading the same file a
+    # role renders): kept under ANY_SERVICE when it has one value repo-wide.
+    anywhere: dict[str, list[ConfigParameter]] = {}
+    for (_service, name), fact in defs.items():
+        anywhere.setdefault(name, []).append(fact)
+    for name, found in anywhere.items():
+        if (ANY_SERVICE, name) not in defs and len({f.default for f in found}) == 1:
+            defs[(ANY_SERVICE, name)] = found[0]
+    return defs
 
 
 def resolve_placeholders(facts: list[FactBase]) -> list[FactBase]:
@@ -78,6 +89,10 @@ def resolve_placeholders(facts: list[FactBase]) -> list[FactBase]:
         ) -> str:
             name = _name(match)
             definition = defs.get((service, name)) or defs.get((None, name))
+            if definition is None and match.group(1):
+                # An Ansible variable is the play's, whichever service's role defines it
+                # (`${VAR}` is not: compose reads it from the shell, not another service).
+                definition = defs.get((ANY_SERVICE, name))
             if definition is None or definition.default is None:
                 fallback = match.group(3)
                 # `${VAR:-5}` with VAR defined nowhere runs with its fallback.

@@ -22,7 +22,13 @@ from ddd_llm.models import ConfigParameter, RangeSource
 
 documented_range = RANGE
 """`1-100`, `between 5 and 60 seconds`, `max 500`, `at least 2` in a comment → (min, max)."""
-__all__ = ["DotenvAnalyzer", "documented_range", "looks_like_credential"]
+__all__ = [
+    "Assignment",
+    "DotenvAnalyzer",
+    "documented_range",
+    "looks_like_credential",
+    "read_assignments",
+]
 
 # Only templates: a real `.env` holds live credentials and is the scanner's business.
 _TEMPLATE_WORDS = r"(?:example|sample|template|dist|tmpl|tpl|defaults)"
@@ -96,6 +102,68 @@ def _closing_quote(body: str, quote: str) -> int:
     return -1
 
 
+@dataclass(frozen=True)
+class Assignment:
+    """One `KEY=value` line (or block) of an env file, as written."""
+
+    name: str
+    text: str | None
+    """The value with its quotes removed; None when the line declares the name only."""
+    quoted: bool
+    comment: str
+    """The comment after the value on its own line."""
+    description: list[str]
+    """The comment lines right above the assignment."""
+    start: int
+    end: int
+
+
+def read_assignments(source: SourceFile, result: AnalyzerResult, analyzer: str) -> list[Assignment]:
+    """Every assignment of a KEY=value file in order (a repeated name appears again); lines
+    that are none become warnings naming the line."""
+    lines = source.lines
+    out: list[Assignment] = []
+    comments: list[str] = []
+    index = 0
+    while index < len(lines):
+        raw = lines[index].strip()
+        if not raw:
+            comments = []
+            index += 1
+            continue
+        if raw.startswith("#"):
+            if not _COMMENTED_ASSIGNMENT.match(raw):
+                comments.append(raw.lstrip("#").strip())
+            else:
+                comments = []
+            index += 1
+            continue
+        match = _ASSIGNMENT.match(raw)
+        if match is None:
+            bare = _BARE_NAME.match(raw)
+            if bare is not None and bare.group(1) != "export":
+                # A name with no `=` declares the variable without a value (python-dotenv).
+                value = _Value(None, "", index + 1)
+                name = bare.group(1)
+            else:
+                result.warn(source, f"not a KEY=value line: {raw[:60]!r}", index + 1, analyzer)
+                comments = []
+                index += 1
+                continue
+        else:
+            name = match.group(1)
+            value = _read_value(lines, index, match.group(2))
+            if value.error is not None:
+                result.warn(source, f"{name}: {value.error}", index + 1, analyzer)
+        start = index + 1
+        out.append(
+            Assignment(name, value.text, value.quoted, value.comment, comments, start, value.end)
+        )
+        comments = []
+        index = max(value.end, start)
+    return out
+
+
 class DotenvAnalyzer:
     """Reads committed env templates; each variable becomes a repo-wide config parameter."""
 
@@ -106,48 +174,16 @@ class DotenvAnalyzer:
 
     def analyze(self, source: SourceFile) -> AnalyzerResult:
         result = AnalyzerResult()
-        lines = source.lines
         facts: dict[str, ConfigParameter] = {}
-        comments: list[str] = []
-        index = 0
-        while index < len(lines):
-            raw = lines[index].strip()
-            if not raw:
-                comments = []
-                index += 1
-                continue
-            if raw.startswith("#"):
-                if not _COMMENTED_ASSIGNMENT.match(raw):
-                    comments.append(raw.lstrip("#").strip())
-                else:
-                    comments = []
-                index += 1
-                continue
-            match = _ASSIGNMENT.match(raw)
-            if match is None:
-                bare = _BARE_NAME.match(raw)
-                if bare is not None and bare.group(1) != "export":
-                    # A name with no `=` declares the variable without a value (python-dotenv).
-                    value = _Value(None, "", index + 1)
-                    name = bare.group(1)
-                else:
-                    result.warn(source, f"not a KEY=value line: {raw[:60]!r}", index + 1, self.name)
-                    comments = []
-                    index += 1
-                    continue
-            else:
-                name = match.group(1)
-                value = _read_value(lines, index, match.group(2))
-                if value.error is not None:
-                    result.warn(source, f"{name}: {value.error}", index + 1, self.name)
-            start = index + 1
-            if name in facts:
+        for item in read_assignments(source, result, self.name):
+            if item.name in facts:
                 # Templates often repeat a variable per section; the first one documents it.
-                facts[name].citations.append(source.cite(start, value.end))
+                facts[item.name].citations.append(source.cite(item.start, item.end))
             else:
-                facts[name] = self._fact(source, name, value, comments, start)
-            comments = []
-            index = max(value.end, start)
+                value = _Value(item.text, item.comment, item.end, quoted=item.quoted)
+                facts[item.name] = self._fact(
+                    source, item.name, value, item.description, item.start
+                )
         result.facts.extend(facts.values())
         result.facts.extend(self._references(source, facts))
         return result

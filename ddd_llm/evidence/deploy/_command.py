@@ -17,8 +17,9 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ddd_llm.evidence.base import infer_value_type, looks_secret
-from ddd_llm.evidence.deploy._interpolate import interpolate, reference_params
-from ddd_llm.models import Citation, ConfigParameter, FactBase, ValueType
+from ddd_llm.evidence.deploy._interpolate import Interpolated, interpolate, reference_params
+from ddd_llm.models import Citation, ConfigParameter, FactBase, ValueType, make_fact_id
+from ddd_llm.scan.redact import CODE_SUFFIXES
 
 _FLAG = re.compile(r"^(--?[A-Za-z][A-Za-z0-9_.:-]*)(?:=(.*))?$", re.DOTALL)
 _NEGATIVE = re.compile(r"^-\d")
@@ -243,9 +244,12 @@ def _setting(flag: Flag) -> Flag:
     return flag
 
 
-def flag_facts(words: Sequence[Word], service: str | None, where: str) -> list[FactBase]:
+def flag_facts(
+    words: Sequence[Word], service: str | None, where: str, *, references: bool = True
+) -> list[FactBase]:
     """One ConfigParameter per flag (the deployment's value as its default), plus one per
-    variable a value reads (`--port ${PORT:-8080}` → `--port` 8080 and PORT)."""
+    variable a value reads (`--port ${PORT:-8080}` → `--port` 8080 and PORT) unless
+    `references` is false (the caller reads the variables of the whole command itself)."""
     facts: list[FactBase] = []
     seen: set[str] = set()
     owner = f"{service} " if service else ""
@@ -259,10 +263,12 @@ def flag_facts(words: Sequence[Word], service: str | None, where: str) -> list[F
         default: str | None = None
         shown = ""
         if value is not None:
-            facts.extend(reference_params(value, service, flag.citation, f"flag {flag.name}"))
+            if references:
+                facts.extend(reference_params(value, service, flag.citation, f"flag {flag.name}"))
             default = value.shown
             value_type = infer_value_type(value.text) if value.resolved else "string"
-            shown = " (value withheld: secret)" if secret else f" {default}{value.note()}"
+            note = value.note() if references else _reads(value)
+            shown = " (value withheld: secret)" if secret else f" {default}{note}"
         kind = "command-line flag" if flag.name.startswith("-") else "setting"
         facts.append(
             ConfigParameter(
@@ -276,3 +282,76 @@ def flag_facts(words: Sequence[Word], service: str | None, where: str) -> list[F
             )
         )
     return facts
+
+
+def _reads(value: Interpolated) -> str:
+    """` (reads variable PORT)`: where the value comes from, when the caller decides what the
+    variable holds (a systemd unit's environment file)."""
+    names = ", ".join(dict.fromkeys(r.name for r in value.references))
+    return f" (reads variable {names})" if names else ""
+
+
+_SHORT_FLAG = re.compile(r"^-[A-Za-z0-9]$")
+_SHORT_NOTE = re.compile(r"\(short (-[A-Za-z0-9])\)")
+"""How a code analyzer notes a long option's one-letter form in its summary (a `getopt_long`
+row's `'p'`: `command-line flag --port (…) (short -p)`)."""
+
+
+def _in_code(fact: FactBase) -> bool:
+    return any(PurePosixPath(c.path).suffix.lower() in CODE_SUFFIXES for c in fact.citations)
+
+
+def code_short_flags(facts: Sequence[FactBase]) -> tuple[dict[str, set[str]], set[str]]:
+    """What the code says about one-letter flags: each short form → the long option(s) that
+    declare it, and the short flags the code declares under their own name (`-D`)."""
+    aliases: dict[str, set[str]] = {}
+    own: set[str] = set()
+    for fact in facts:
+        if not isinstance(fact, ConfigParameter) or not _in_code(fact):
+            continue
+        if _SHORT_FLAG.match(fact.name):
+            own.add(fact.name)
+        elif fact.name.startswith("--"):
+            for short in _SHORT_NOTE.findall(fact.summary):
+                aliases.setdefault(short, set()).add(fact.name)
+    return aliases, own
+
+
+def name_short_flags(facts: list[FactBase]) -> list[FactBase]:
+    """A command line's one-letter flag (`ExecStart=… -p ${PORT}`) is the code's option of
+    that short form: the fact takes the long name the code declares (`--port`), so the
+    deployed value layers over the code's default. When the code declares its short forms
+    and none is this letter, the flag names no known parameter and is dropped (the
+    variables its value reads stay facts of their own). Without any short form known in
+    the code (a third-party program's command line) the flag stays as written."""
+    aliases, own = code_short_flags(facts)
+    if not aliases and not own:
+        return facts
+    out: list[FactBase] = []
+    for fact in facts:
+        if (
+            not isinstance(fact, ConfigParameter)
+            or not _SHORT_FLAG.match(fact.name)
+            or fact.name in own
+            or _in_code(fact)
+        ):
+            out.append(fact)
+            continue
+        longs = aliases.get(fact.name, set())
+        if len(longs) > 1:
+            out.append(fact)  # two programs give the letter different meanings: unresolved
+            continue
+        if not longs:
+            continue  # not an option of the program the code declares
+        (long,) = longs
+        summary = fact.summary.replace(f"flag {fact.name}", f"flag {long} ({fact.name})", 1)
+        out.append(
+            fact.model_copy(
+                update={
+                    "name": long,
+                    "summary": summary,
+                    "id": make_fact_id(fact.fact_kind, fact.service, long),
+                }
+            )
+        )
+    return out

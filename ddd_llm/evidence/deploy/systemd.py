@@ -1,4 +1,6 @@
-"""systemd unit files (and their templates and drop-ins): dependencies, restart policy, limits."""
+"""systemd unit files (and their templates and drop-ins): dependencies, restart policy, limits,
+the flags `ExecStart=` passes and the variables it reads, and the environment files
+(`EnvironmentFile=`) the repository ships for them (a package's `x.sysconfig`, `x.default`)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,13 @@ from ddd_llm.evidence.base import (
     looks_secret,
     register,
 )
+from ddd_llm.evidence.config_files.dotenv import (
+    Assignment,
+    looks_like_credential,
+    read_assignments,
+)
 from ddd_llm.evidence.deploy._command import Word, flag_facts
+from ddd_llm.evidence.deploy._interpolate import interpolate, reference_params
 from ddd_llm.models import (
     ConfigParameter,
     Dependency,
@@ -104,6 +112,18 @@ _MODULE = re.compile(r"^([A-Za-z_]\w*)(\.\w+)*$")
 _UNIT_WORD = re.compile(r"^[a-z0-9][a-z0-9:_.\\@%-]*$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 _PACKAGE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+_BARE_WORD = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
+# A systemd specifier (`%i`, the instance name) in a value: filled in when the unit starts.
+_SPECIFIER = re.compile(r"(?<!%)%[A-Za-z]")
+_SPECIFIER_MEANING = {"%i": "the instance name", "%I": "the instance name", "%H": "the host name"}
+
+# Environment files as packages ship them: `/etc/sysconfig/acme` ← `acme.sysconfig`,
+# `/etc/default/acme` ← `debian/acme.default`, `sysconfig/acme`, `acme.env`.
+_ENV_SUFFIXES = ("sysconfig", "default", "defaults", "env", "environment", "conf", "cfg")
+_ENV_DIRS = frozenset(
+    {"sysconfig", "default", "defaults", "env", "environment", "environment.d", "conf.d"}
+)
 
 
 def unit_seconds(text: str) -> Number | None:
@@ -309,10 +329,117 @@ def last_assignment_wins(facts: list[FactBase]) -> list[FactBase]:
     return list(by_id.values())
 
 
+@dataclass
+class _UnitState:
+    """What the `[Service]` directives of one unit file said, gathered while reading them."""
+
+    memory: dict[str, Directive] = field(default_factory=dict)
+    environment: dict[str, ConfigParameter] = field(default_factory=dict)
+    """`Environment=` assignments by name (the last one)."""
+    files: list[Directive] = field(default_factory=list)
+    """`EnvironmentFile=` directives in order."""
+    reads: dict[str, ConfigParameter] = field(default_factory=dict)
+    """Variables `ExecStart=` reads (`${PORT}`, `$OPTIONS`), first read first."""
+
+    def read(self, fact: ConfigParameter) -> None:
+        known = self.reads.get(fact.name)
+        if known is None:
+            self.reads[fact.name] = fact
+        else:
+            known.citations.extend(c for c in fact.citations if c not in known.citations)
+
+
+@dataclass
+class _EnvUser:
+    """A unit with `EnvironmentFile=`: the variables it reads wait for the files to be seen."""
+
+    unit: str
+    path: str
+    files: list[Directive]
+    reads: dict[str, ConfigParameter]
+
+
+def _template_stripped(name: str) -> str:
+    for suffix in _TEMPLATE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def env_file_candidate(path: str) -> bool:
+    """A file a package may install as a unit's environment file: `acme.sysconfig`,
+    `acme.default`, `acme.env`, `sysconfig/acme`, `default/acme` (or a template of one)."""
+    pure = PurePosixPath(path)
+    name = _template_stripped(pure.name.lower())
+    if pure.parent.name.lower() in _ENV_DIRS:
+        return True
+    return name == ".env" or name.rpartition(".")[2] in _ENV_SUFFIXES and "." in name
+
+
+def _env_file_rank(written: str, path: str) -> int | None:
+    """How surely repository file `path` is what `EnvironmentFile=written` names (lower is
+    surer): the same folder and name (`sysconfig/acme`), the same name with a suffix
+    (`acme.env`), the name plus the folder's suffix (`acme.sysconfig` for
+    `/etc/sysconfig/acme`), the name plus another environment suffix; None: not it."""
+    ref = PurePosixPath(written)
+    base, folder = ref.name.lower(), ref.parent.name.lower()
+    pure = PurePosixPath(path)
+    name, parent = _template_stripped(pure.name.lower()), pure.parent.name.lower()
+    if not base:
+        return None
+    if name == base:
+        if folder and parent == folder:
+            return 0
+        if "." in base or parent in _ENV_DIRS:
+            return 1
+        return None
+    stem, dot, suffix = name.rpartition(".")
+    if dot and stem == base and suffix in _ENV_SUFFIXES:
+        return 2 if suffix == folder or (suffix + "s") == folder else 3
+    return None
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    count = 0
+    for x, y in zip(PurePosixPath(a).parent.parts, PurePosixPath(b).parent.parts, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def _specifiers_filled_in(facts: list[FactBase]) -> list[FactBase]:
+    """A flag value with a systemd specifier (`-p %i`) is no literal value: systemd fills in
+    the instance name (or the host, the unit…) when the unit starts."""
+    out: list[FactBase] = []
+    for fact in facts:
+        found = _SPECIFIER.findall(fact.default or "") if isinstance(fact, ConfigParameter) else []
+        if not found or not isinstance(fact, ConfigParameter):
+            out.append(fact)
+            continue
+        what = ", ".join(f"{s} ({_SPECIFIER_MEANING.get(s, 'a systemd specifier')})" for s in found)
+        out.append(
+            fact.model_copy(
+                update={
+                    "default": None,
+                    "value_type": "string",
+                    "summary": f"{fact.summary}; systemd fills in {what} when the unit starts",
+                }
+            )
+        )
+    return out
+
+
 class SystemdAnalyzer:
-    """Reads `*.service` units, their `.j2`/`.in` templates and `*.service.d/*.conf` drop-ins."""
+    """Reads `*.service` units, their `.j2`/`.in` templates and `*.service.d/*.conf` drop-ins,
+    and the environment files the repository ships for their `EnvironmentFile=` (joined in
+    `finish` once every file was seen)."""
 
     name = "systemd"
+
+    def __init__(self) -> None:
+        self._users: list[_EnvUser] = []
+        self._env_sources: dict[str, SourceFile] = {}
 
     def accepts(self, source: SourceFile) -> bool:
         lower = source.name.lower()
@@ -325,6 +452,10 @@ class SystemdAnalyzer:
         if lower.endswith(".service"):
             return True
         return bool(_SECTION_LINE.search(source.text))
+
+    def keep_env_file(self, source: SourceFile) -> None:
+        """A file a unit's `EnvironmentFile=` may name: read in finish() if one does."""
+        self._env_sources[source.path] = source
 
     def analyze(self, source: SourceFile) -> AnalyzerResult:
         result = AnalyzerResult()
@@ -344,13 +475,107 @@ class SystemdAnalyzer:
             Service(name=unit, kind="systemd-unit", citations=[source.cite(1, len(source.lines))])
         )
         self._dependencies(source, unit, directives, result)
-        memory: dict[str, Directive] = {}
+        state = _UnitState()
         for item in directives:
             if item.section == "Service":
-                self._service_directive(source, unit, item, result, memory)
-        self._memory(source, unit, memory, result)
+                self._service_directive(source, unit, item, result, state)
+        self._memory(source, unit, state.memory, result)
         result.facts = last_assignment_wins(result.facts)
+        pending: dict[str, ConfigParameter] = {}
+        for name, read in state.reads.items():
+            known = state.environment.get(name)
+            if known is not None:
+                # `Environment=PORT=8080` then `--port ${PORT}`: the unit's value, both cited.
+                known.citations.extend(c for c in read.citations if c not in known.citations)
+            elif state.files:
+                pending[name] = read  # an environment file may set it: decided in finish()
+            else:
+                result.facts.append(read)
+        if state.files:
+            self._users.append(_EnvUser(unit, source.path, state.files, pending))
         return result
+
+    def finish(self) -> AnalyzerResult:
+        """The variables the command line of every unit with `EnvironmentFile=` reads, with
+        the values the repository's environment file gives them, each citing its line in
+        that file and the `ExecStart=` lines that read it. (The file's other variables reach
+        the process too, but only the code says whether it reads them.)"""
+        result = AnalyzerResult()
+        parsed: dict[str, list[Assignment] | None] = {}
+        try:
+            for user in self._users:
+                self._unit_environment(user, parsed, result)
+        finally:
+            self._users.clear()
+            self._env_sources.clear()
+        return result
+
+    def _unit_environment(
+        self,
+        user: _EnvUser,
+        parsed: dict[str, list[Assignment] | None],
+        result: AnalyzerResult,
+    ) -> None:
+        defined: dict[str, ConfigParameter] = {}
+        for item in user.files:
+            written = item.value.lstrip("-").strip()
+            source = self._env_file(written, user.path)
+            if source is None:
+                continue
+            if source.path not in parsed:
+                parsed[source.path] = self._assignments(source, result)
+            for assignment in parsed[source.path] or []:
+                # A later assignment (or a later file) overrides an earlier one, as in systemd.
+                defined[assignment.name] = self._env_fact(user.unit, written, source, assignment)
+        for name, read in user.reads.items():
+            fact = defined.get(name)
+            if fact is None:
+                result.facts.append(read)
+            else:
+                fact.citations.extend(c for c in read.citations if c not in fact.citations)
+                result.facts.append(fact)
+
+    def _env_file(self, written: str, unit_path: str) -> SourceFile | None:
+        """The repository file `EnvironmentFile=written` installs, if one is shipped."""
+        if not written.startswith("/") or _SPECIFIER.search(written) or "$" in written:
+            return None  # relative (systemd refuses it), per instance, or templated
+        ranked = [
+            (rank, -_shared_prefix(path, unit_path), path)
+            for path in self._env_sources
+            if (rank := _env_file_rank(written, path)) is not None
+        ]
+        return self._env_sources[min(ranked)[2]] if ranked else None
+
+    def _assignments(self, source: SourceFile, result: AnalyzerResult) -> list[Assignment] | None:
+        """The file's `KEY=value` lines; None when it is not such a file (a `.conf` of
+        `-m 64` lines) or sets nothing."""
+        seen = AnalyzerResult()
+        assignments = read_assignments(source, seen, self.name)
+        if not assignments or len(seen.warnings) > len(assignments):
+            return None
+        result.warnings.extend(seen.warnings)
+        return assignments
+
+    def _env_fact(
+        self, unit: str, written: str, source: SourceFile, item: Assignment
+    ) -> ConfigParameter:
+        default = item.text if item.text is not None else None
+        secret = looks_secret(item.name, default) or bool(
+            default and looks_like_credential(default)
+        )
+        shown = "" if secret or default is None else f" = {default!r}"
+        about = " ".join(item.description) or item.comment
+        about = f": {about[:200]}" if about else ""
+        return ConfigParameter(
+            service=unit,
+            summary=f"{unit} environment variable {item.name}{shown} from "
+            f"EnvironmentFile={written} ({source.path}){about}",
+            citations=[source.cite(item.start, item.end)],
+            name=item.name,
+            value_type=infer_value_type(default) if default else "string",
+            default=default,
+            secret=secret,
+        )
 
     def _timer(self, source: SourceFile, result: AnalyzerResult) -> None:
         """A timer's schedule is a setting of the unit it activates (`Unit=`, else the unit
@@ -455,7 +680,7 @@ class SystemdAnalyzer:
         unit: str,
         item: Directive,
         result: AnalyzerResult,
-        memory: dict[str, Directive],
+        state: _UnitState,
     ) -> None:
         cite = [source.cite(item.start, item.end)]
         key, value = item.key, item.value
@@ -493,7 +718,7 @@ class SystemdAnalyzer:
                 limit=value,
             )
         elif key in ("MemoryMax", "MemoryLimit", "MemoryHigh", "MemoryLow"):
-            memory[key] = item
+            state.memory[key] = item
         elif key == "CPUQuota":
             fact = ResourceRequirement(
                 service=unit,
@@ -511,7 +736,9 @@ class SystemdAnalyzer:
                 value=f"{key.lower()}:{value}",
             )
         elif key == "Environment":
-            self._environment(source, unit, item, result)
+            self._environment(source, unit, item, result, state.environment)
+        elif key == "EnvironmentFile":
+            state.files.append(item)
         elif key == "ExecStart":
             owner = _exec_owner(value)
             if owner is not None:
@@ -525,9 +752,15 @@ class SystemdAnalyzer:
                     self.name,
                 )
             else:
-                result.facts.extend(
-                    flag_facts([Word(w, cite[0]) for w in words], unit, source.path)
+                # `$VAR` as a word of its own is `${VAR}` split at whitespace (systemd.service)
+                braced = [_BARE_WORD.sub(r"${\1}", w) for w in words]
+                flags = flag_facts(
+                    [Word(w, cite[0]) for w in braced], unit, source.path, references=False
                 )
+                result.facts.extend(_specifiers_filled_in(flags))
+                for word in words:
+                    for read in reference_params(interpolate(word), unit, cite[0], "ExecStart="):
+                        state.read(read)
         if fact is not None:
             result.facts.append(fact)
 
@@ -575,7 +808,12 @@ class SystemdAnalyzer:
         )
 
     def _environment(
-        self, source: SourceFile, unit: str, item: Directive, result: AnalyzerResult
+        self,
+        source: SourceFile,
+        unit: str,
+        item: Directive,
+        result: AnalyzerResult,
+        environment: dict[str, ConfigParameter],
     ) -> None:
         words = _split_words(item.value)
         if words is None:
@@ -592,17 +830,41 @@ class SystemdAnalyzer:
             default = value if value else None
             value_type = infer_value_type(default)
             shown = "" if secret or default is None else f" = {default}"
-            result.facts.append(
-                ConfigParameter(
-                    service=unit,
-                    summary=f"{unit} environment variable {name}{shown}",
-                    citations=[source.cite(item.start, item.end)],
-                    name=name,
-                    value_type=value_type,
-                    default=default,
-                    secret=secret,
-                )
+            fact = ConfigParameter(
+                service=unit,
+                summary=f"{unit} environment variable {name}{shown}",
+                citations=[source.cite(item.start, item.end)],
+                name=name,
+                value_type=value_type,
+                default=default,
+                secret=secret,
             )
+            environment[name] = fact
+            result.facts.append(fact)
 
 
-register(SystemdAnalyzer())
+class EnvironmentFileAnalyzer:
+    """Hands the files a package may install as environment files (`acme.sysconfig`,
+    `debian/acme.default`, `sysconfig/acme`) to the unit analyzer, which reads one only when
+    a unit's `EnvironmentFile=` names it."""
+
+    name = "systemd-environment"
+
+    def __init__(self, units: SystemdAnalyzer) -> None:
+        self.units = units
+
+    def accepts(self, source: SourceFile) -> bool:
+        return unit_name_of(source.path) is None and env_file_candidate(source.path)
+
+    def analyze(self, source: SourceFile) -> AnalyzerResult:
+        self.units.keep_env_file(source)
+        return AnalyzerResult()
+
+    def finish(self) -> AnalyzerResult:
+        """Nothing of its own: having a `finish` keeps it in the process of the unit reader."""
+        return AnalyzerResult()
+
+
+_UNITS = SystemdAnalyzer()
+register(_UNITS)
+register(EnvironmentFileAnalyzer(_UNITS))

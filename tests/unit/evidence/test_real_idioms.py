@@ -471,3 +471,30 @@ def test_dotnet_keys_take_the_config_files_spelling() -> None:
     (merged,) = merge_facts([bound, written]).facts
     assert merged.id == "config_parameter:web:baseUrls:apiBase"
     assert len(merged.citations) == 2
+
+
+def test_a_play_variable_fills_another_services_placeholder_but_a_compose_one_does_not() -> None:
+    def param(service: str | None, name: str, default: str | None) -> ConfigParameter:
+        return ConfigParameter(
+            name=name,
+            service=service,
+            summary=name,
+            default=default,
+            citations=[Citation(path=f"{service or 'repo'}.txt", start_line=1, end_line=1)],
+        )
+
+    facts = resolve_placeholders(
+        [
+            param("agent", "cache_dir", "/var/cache/agent"),  # a role's default
+            param("pruner", "CACHE_DIR", "{{ cache_dir }}"),  # another unit reads the render
+            param("web", "HTTP_PORT", "8080"),  # one compose service's environment
+            param("worker", "BIND", "${HTTP_PORT}"),  # compose reads ${…} from the shell
+            param("a", "mode", "x"),
+            param("b", "mode", "y"),
+            param("c", "MODE", "{{ mode }}"),  # two values repo-wide: ambiguous
+        ]
+    )
+    by = {(f.service, f.name): f for f in facts if isinstance(f, ConfigParameter)}
+    assert by[("pruner", "CACHE_DIR")].default == "/var/cache/agent"
+    assert by[("worker", "BIND")].default == "${HTTP_PORT}"
+    assert by[("c", "MODE")].default == "{{ mode }}"
