@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 import ddd_llm.pipeline
-import ddd_llm.scan.scanner
+import ddd_llm.scan.redact
 from ddd_llm.cli.app import app
 from ddd_llm.index.store import ChunkIndex
 from ddd_llm.pipeline import CHUNKS_FILE, read_chunks
@@ -36,8 +36,9 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
         return wrapper
 
     monkeypatch.setattr(ddd_llm.pipeline, "scan", counting("scan", ddd_llm.pipeline.scan))
+    # scanner imports redact_text where it reads a file: patched in its module.
     monkeypatch.setattr(
-        ddd_llm.scan.scanner, "redact_text", counting("redact", ddd_llm.scan.scanner.redact_text)
+        ddd_llm.scan.redact, "redact_text", counting("redact", ddd_llm.scan.redact.redact_text)
     )
     monkeypatch.setattr(ChunkIndex, "sync", counting("sync", ChunkIndex.sync))
     return counts

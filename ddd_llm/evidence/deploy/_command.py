@@ -38,6 +38,9 @@ _NOT_PROGRAMS = frozenset(
     {"cd", "echo", "printf", "sleep", "export", "set", "test", "[", "true", "false", "wait", ":"}
 )
 """Shell steps around the real command in `sh -c "…"` (their options set nothing)."""
+_SCRIPT_RUNNERS = frozenset({"npm", "yarn", "pnpm", "bun", "npx", "make"})
+"""They run a named script (`yarn dev -L`: `-L` goes to whatever `dev` runs, nodemon here),
+so their arguments are not the application's flags."""
 _PYTHON = re.compile(r"^(python|pypy)[0-9.]*$")
 _PYTHON_VALUE_OPTIONS = frozenset({"-X", "-W", "--check-hash-based-pycs"})
 _JAVA_VALUE_OPTIONS = frozenset({"-cp", "-classpath", "--class-path", "-p", "--module-path"})
@@ -158,6 +161,8 @@ def _program_args(words: Sequence[Word]) -> list[list[Word]]:
     if words[0].text.startswith("-"):
         # Only arguments: the image's ENTRYPOINT is the program.
         return [words]
+    if head in _SCRIPT_RUNNERS:
+        return []
     return [_after_interpreter(head, words)]
 
 

@@ -219,3 +219,11 @@ def test_compose_shop_worker_runs_with_the_deployments_concurrency(tmp_path: Pat
     layered = [c for c in concurrency.verification.checks if c.name == "values_agree"]
     assert layered and all(c.passed for c in layered)
     assert "'2'" in layered[0].detail
+
+
+def test_a_script_runners_arguments_are_not_the_applications_flags() -> None:
+    # `yarn watch -L` hands -L to whatever the `watch` script runs (a file watcher).
+    assert flags("yarn", "watch", "-L") == {}
+    assert flags("npm", "run", "serve", "--", "--verbose") == {}
+    assert flags("sh", "-c", "make seed && exec ./server --workers 3") == {"--workers": "3"}
+    assert flags("node", "dist/main.js", "--workers", "3") == {"--workers": "3"}
