@@ -450,8 +450,6 @@ class MarkdownDocsAnalyzer:
                 self._paragraph(source, result, token.map[0] + 1, token.map[1], seen)
                 said = (said + " " + " ".join(source.lines[token.map[0] : token.map[1]]))[-600:]
                 _dependency_prose(source, result, token.map[0] + 1, token.map[1], headings)
-            elif token.type in ("bullet_list_open", "ordered_list_open") and token.map:
-                _dependency_list(source, result, token, headings)
             elif token.type == "table_open":
                 table = _Table()
             elif token.type == "tr_open":
@@ -641,24 +639,6 @@ def _dependency_prose(
     if headings and 0 < start - headings[-1].line <= _HEADING_REACH:
         first = headings[-1].line
     result.candidate(source, first, end, "dependency", "prose states a dependency")
-
-
-_DEPENDENCY_HEADING = re.compile(
-    r"(?i)\b(?:dependenc(?:y|ies)|requirements?|prerequisites?|requires)\b"
-)
-"""A section that lists what the program needs (`## Dependencies`, `## Requirements`)."""
-
-
-def _dependency_list(
-    source: SourceFile, result: AnalyzerResult, token: Token, headings: list[_Heading]
-) -> None:
-    """Mark a top-level list under a dependencies heading as a candidate for the model:
-    which items are services to run (a database) and which are build libraries is its call."""
-    if token.level != 0 or not token.map or not headings:
-        return
-    if not _DEPENDENCY_HEADING.search(headings[-1].text):
-        return
-    result.candidate(source, headings[-1].line, token.map[1], "dependency", "a list of needs")
 
 
 _ENV_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)=(\S*)\s*$")

@@ -276,26 +276,3 @@ def test_values_the_templates_read_and_secret_names_they_render() -> None:
     # rendered as a Secret's name: a name, shown; used as a value: still a secret
     assert (found["tlsSecret"].secret, found["tlsSecret"].default) == (False, "")
     assert found["apiPassword"].secret is True
-
-
-def test_a_list_under_a_requirements_heading_is_shown_to_the_model() -> None:
-    readme = """\
-        # Gizmo
-
-        ## Features
-
-        * fast lookups
-        * runs on a single core
-
-        ## Requirements
-
-        * PostgreSQL 14 or newer - the catalogue store
-        * zstd (optional) - compressed snapshots
-
-        ## Usage
-
-        1. start it
-        """
-    result = run({"README.md": textwrap.dedent(readme)})
-    marked = [(c.start_line, c.end_line) for c in result.candidates if c.kind == "dependency"]
-    assert marked == [(8, 12)]  # the Requirements heading and its list, not Features or Usage
