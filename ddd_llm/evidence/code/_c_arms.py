@@ -135,7 +135,7 @@ def read_arm(body: list[ts.Node], variable: str, constants: Mapping[str, str]) -
                 if _uses(right, variable):
                     arm.target = _ts.text(left)
                     arm.value_type = _type_of(right, variable)
-                    arm.factor = _scale(right, variable, constants)
+                    arm.factor = scale(right, variable, constants)
                 elif constant_store is None and _ts.text(right) in (
                     *_BOOL_CONSTANTS,
                     "0",
@@ -228,7 +228,7 @@ def _follow(arm: Arm, body: list[ts.Node], constants: Mapping[str, str]) -> None
                 return
 
 
-def _scale(node: ts.Node, variable: str, constants: Mapping[str, str]) -> int:
+def scale(node: ts.Node, variable: str, constants: Mapping[str, str]) -> int:
     """The constant `value`'s number is multiplied by (`atoi(value) * 1024 * 1024`)."""
     current = node
     factor = 1

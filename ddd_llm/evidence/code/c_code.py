@@ -11,7 +11,15 @@ import tree_sitter as ts
 
 from ddd_llm.evidence.base import AnalyzerResult, SourceFile, register
 from ddd_llm.evidence.code import _ts
-from ddd_llm.evidence.code._c_arms import Arm, arm_body, converter_type, guard_bounds, read_arm
+from ddd_llm.evidence.code._c_arms import (
+    Arm,
+    arm_body,
+    callee,
+    converter_type,
+    guard_bounds,
+    read_arm,
+    scale,
+)
 from ddd_llm.evidence.code._c_join import Pending, Project
 from ddd_llm.evidence.code._c_subopts import sub_options
 from ddd_llm.evidence.code._option_tables import (
@@ -99,14 +107,6 @@ def _number_text(number: int | float) -> str:
     return str(number)
 
 
-def _callee_name(call: ts.Node) -> str:
-    function = call.child_by_field_name("function")
-    if function is None:
-        return ""
-    name = function.child_by_field_name("name") or function.child_by_field_name("field")
-    return _ts.text(name if name is not None else function)
-
-
 class _Reader:
     """One C or C++ file: its constants, macros and what each query finds."""
 
@@ -152,7 +152,7 @@ class _Reader:
         node = _unwrap_up(call)
         parent = node.parent
         if parent is not None and parent.type == "argument_list" and parent.parent is not None:
-            converter = _CONVERSIONS.get(_callee_name(parent.parent))
+            converter = _CONVERSIONS.get(callee(parent.parent))
             if converter is not None:
                 param.value_type = converter
                 node = _unwrap_up(parent.parent)
@@ -204,7 +204,7 @@ class _Reader:
                                 sub.child_by_field_name("right"), self.constants
                             )
                             return
-                    if sub.type == "call_expression" and _FATAL.match(_callee_name(sub)):
+                    if sub.type == "call_expression" and _FATAL.match(callee(sub)):
                         param.required = True
                         return
             if sibling.type == "if_statement" and self._tests_present(sibling, variable):
@@ -232,9 +232,7 @@ class _Reader:
                 continue
             while right.type in _WRAPPERS and right.named_children:
                 right = right.named_children[-1]
-            converted = (
-                converter_type(_callee_name(right)) if right.type == "call_expression" else None
-            )
+            converted = converter_type(callee(right)) if right.type == "call_expression" else None
             arguments = right.child_by_field_name("arguments") if converted else None
             first = arguments.named_children[0] if arguments and arguments.named_children else None
             if converted is None or first is None or _ts.text(first) != variable:
@@ -389,9 +387,9 @@ class _Reader:
                 continue
             if uses_optarg:
                 converters = [
-                    _CONVERSIONS[_callee_name(c)]
+                    _CONVERSIONS[callee(c)]
                     for c in _ts.walk(right)
-                    if c.type == "call_expression" and _callee_name(c) in _CONVERSIONS
+                    if c.type == "call_expression" and callee(c) in _CONVERSIONS
                 ]
                 param.value_type = converters[0] if converters else param.value_type or "string"
             if param.value_type == "bool":
@@ -400,7 +398,7 @@ class _Reader:
                 return True
             initial = self.initials().get(target)
             default = _literal(initial, self.constants) if initial is not None else None
-            factor = self._scale(right)
+            factor = scale(right, "optarg", self.constants)
             if factor != 1:
                 self.scales[param.name] = factor
             if default is not None and initial is not None and factor != 1:
@@ -529,29 +527,6 @@ class _Reader:
                 out.append((name, node))
         return out
 
-    def _scale(self, node: ts.Node) -> int:
-        """The constant factor `optarg`'s number is multiplied by (`atoi(optarg) * 1024`)."""
-        current = node
-        factor = 1
-        for _ in range(8):
-            while current.type in _WRAPPERS and current.named_children:
-                current = current.named_children[-1]
-            if (
-                current.type != "binary_expression"
-                or _ts.text(current.child_by_field_name("operator")) != "*"
-            ):
-                return factor
-            left, right = current.child_by_field_name("left"), current.child_by_field_name("right")
-            if left is None or right is None:
-                return factor
-            inner, other = (left, right) if "optarg" in _ts.text(left) else (right, left)
-            number = cell_of(other, self.constants).number
-            if not isinstance(number, int) or number <= 0:
-                return 1
-            factor *= number
-            current = inner
-        return factor
-
     def initials(self) -> dict[str, ts.Node]:
         """The first literal each variable or field is given outside the option switch:
         `int port = 8080;`, `settings.port = 11211;` in an init function."""
@@ -603,7 +578,7 @@ class _Reader:
                 continue
             value = _ts.string_value(path)
             if value and value.startswith("/") and " " not in value:
-                if not _NOT_ROUTES.search(_callee_name(call)):
+                if not _NOT_ROUTES.search(callee(call)):
                     self.out.route(value, call)
 
     def ports(self) -> None:
@@ -676,7 +651,7 @@ def _prints_and_exits(case: ts.Node | None) -> bool:
             if top.type == "expression_statement" and top.named_children
             else None
         )
-        if call is not None and call.type == "call_expression" and _callee_name(call) == "exit":
+        if call is not None and call.type == "call_expression" and callee(call) == "exit":
             arguments = call.child_by_field_name("arguments")
             text = _ts.text(arguments).strip("() ") if arguments is not None else ""
             return text in ("0", "EXIT_SUCCESS")
