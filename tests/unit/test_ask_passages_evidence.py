@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ddd_llm.apps.ask import AskResult, AskSession, Knowledge
+from ddd_llm.apps.ask.evidence import quoted_phrases
 from ddd_llm.chunk.chunker import Chunk
 from ddd_llm.chunk.tokens import count_tokens
 from ddd_llm.models import (
@@ -345,3 +346,74 @@ def test_a_conjunction_is_not_what_a_question_is_about(tmp_path: Path) -> None:
     result = ask(k, "How do I limit the memory the store takes while compacting?")
     assert cited(result) == ["store.toml:1-2"]  # not the threads line that says "while"
     assert ask(k, "How do I limit the disk space the store takes while compacting?").not_found
+
+
+# ------------------------------------------------------------------ pasted messages, steps
+
+QUEUE_CODE = """\
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def connect(broker_url):
+    try:
+        return Broker(broker_url, timeout=5)
+    except OSError:
+        log.error("Lost contact with the message broker, retrying")
+        raise
+"""
+QUEUE_README = """\
+# Relay
+
+## Settings
+
+Set BROKER_URL to the broker's address; the default is amqp://localhost.
+"""
+
+
+def test_a_pasted_message_is_answered_where_it_is_raised(tmp_path: Path) -> None:
+    k = knowledge(tmp_path, {"relay/queue.py": QUEUE_CODE, "README.md": QUEUE_README})
+    question = 'My log says "lost contact with the message  broker". What do I check?'
+    result = ask(k, question)
+    assert not result.not_found
+    assert cited(result) and all(c.startswith("relay/queue.py:") for c in cited(result))
+    assert any(c.start_line <= 10 <= c.end_line for c in result.cited())
+    # A quoted message the repository never writes answers nothing by itself.
+    other = ask(k, 'My log says "connection reset by peer while flushing". What do I check?')
+    assert other.not_found
+    # Nor do a few quoted words that are no message.
+    assert quoted_phrases('What does "broker" mean?') == []
+
+
+TOKENS_README = """\
+# Accounts
+
+## Sessions
+
+A session token is valid for 30 minutes (SESSION_MINUTES). To require a session on a
+route, wrap it:
+
+```javascript
+const guard = require('./guard');
+router.get('/me', guard(), handler);
+```
+
+To change the lifetime, restart with a new value:
+
+```sh
+SESSION_MINUTES=60 npm start
+```
+"""
+
+
+def test_steps_come_from_command_blocks_not_code_to_read(tmp_path: Path) -> None:
+    k = knowledge(tmp_path, {"README.md": TOKENS_README})
+    result = ask(k, "How long is a session token valid, and how do I change the lifetime?")
+    assert not result.not_found
+    assert [s.text for s in result.steps] == ["SESSION_MINUTES=60 npm start"]
+    # Untagged blocks are still commands.
+    untagged = TOKENS_README.replace("```sh", "```")
+    k = knowledge(tmp_path, {"README.md": untagged})
+    result = ask(k, "How long is a session token valid, and how do I change the lifetime?")
+    assert [s.text for s in result.steps] == ["SESSION_MINUTES=60 npm start"]

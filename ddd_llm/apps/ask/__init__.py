@@ -36,8 +36,11 @@ from ddd_llm.apps.ask.evidence import (
     asked_phrases,
     asked_words,
     cited_range,
+    holding_passage,
     lacks_phrase,
+    phrase_lines,
     procedure_ranges,
+    quoted_phrases,
     row_name,
 )
 from ddd_llm.apps.ask.passages import (
@@ -712,17 +715,27 @@ def _section_title(chunk: Chunk) -> str:
     return f"{chunk.path}:{chunk.start_line}-{chunk.end_line}"
 
 
+SHELL_BLOCKS = frozenset(
+    "sh bash shell console zsh fish ksh powershell pwsh ps1 cmd bat batch shellsession "
+    "shell-session terminal text".split()
+)
+"""Fenced blocks whose lines are commands to run; a block tagged with another language
+(```javascript, ```yaml) is code or configuration to read, not steps (untagged: commands)."""
+
+
 def _commands(chunk: Chunk) -> list[Step]:
     """The command lines of a documentation section's code blocks, each citing its own line."""
     steps: list[Step] = []
-    fenced = False
+    fenced = commands = False
     for i, line in enumerate(chunk.text.split("\n")):
-        if _FENCE.match(line):
+        if fence := _FENCE.match(line):
             fenced = not fenced
+            tag = line.strip()[len(fence.group(1)) :].strip().strip("{}").split(" ")[0].lower()
+            commands = fenced and (not tag or tag.lstrip(".") in SHELL_BLOCKS)
             continue
         text = line.strip()
         indented = line.startswith("    ") and not fenced and text and not text.startswith("-")
-        if (fenced or indented) and text and not text.startswith("#"):
+        if ((fenced and commands) or indented) and text and not text.startswith("#"):
             n = chunk.start_line + i
             steps.append(
                 Step(text=text, citation=Citation(path=chunk.path, start_line=n, end_line=n))
@@ -977,6 +990,29 @@ def asks_procedure(question: str) -> bool:
     return bool(_PROCEDURE.search(question))
 
 
+MAX_QUOTED_HITS = 3
+"""A pasted message found in more places than this is too common to say where it comes from."""
+
+
+def _quoted_matches(knowledge: Knowledge, question: str, wanted: Sequence[str]) -> list[Match]:
+    """The passages holding a message the question quotes, word for word (an operator
+    pastes the error they see): each cited by the lines around the message."""
+    index = knowledge.passage_index
+    out: list[Match] = []
+    for phrase in quoted_phrases(question):
+        hits = phrase_lines(knowledge.lines, phrase)
+        if not hits or len(hits) > MAX_QUOTED_HITS:
+            continue
+        for path, line in hits:
+            p = holding_passage(index, path, line)
+            if p is None or any(m.passage is p for m in out):
+                continue
+            m = index.score(wanted, p, joined_words(question))
+            span = (max(p.start, line - 1), min(p.end, line + 1)) if p.container else None
+            out.append(replace(m, span=span))
+    return out
+
+
 def passage_answer(
     knowledge: Knowledge, question: str, named: Sequence[FactBase] = (), **fields: Any
 ) -> AskResult:
@@ -1011,6 +1047,8 @@ def passage_answer(
                 if good:
                     wanted = part_terms
                     break
+    if not good:
+        good = _quoted_matches(knowledge, question, wanted)
     if not good and named and not _service_facts(knowledge, query):
         alone = _named_alone(knowledge, named, wanted, question)
         if alone is not None:

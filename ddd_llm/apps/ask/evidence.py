@@ -168,3 +168,43 @@ def asked_words(question: str, wanted: Sequence[str]) -> list[str]:
         if any(t in wanted for t in terms) and word not in out:
             out.append(word)
     return out or list(wanted)
+
+
+_QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»\n]{8,200})[\"“”„«»]")
+_SPACE = re.compile(r"\s+")
+QUOTED_WORDS = 3
+"""A quoted phrase is a pasted message (a log line, an error) when it has this many words."""
+
+
+def quoted_phrases(question: str) -> list[str]:
+    """The messages a question quotes ("The log says \"Unable to connect to email server\""),
+    lower case, spaces collapsed, trailing punctuation dropped."""
+    out: list[str] = []
+    for m in _QUOTED.finditer(question):
+        phrase = _SPACE.sub(" ", m.group(1)).strip().strip(".!?:;,…").lower()
+        if len(phrase.split(" ")) >= QUOTED_WORDS and phrase not in out:
+            out.append(phrase)
+    return out
+
+
+def phrase_lines(lines: dict[str, dict[int, str]], phrase: str) -> list[tuple[str, int]]:
+    """Every (path, line) whose text holds the phrase as written (case and runs of spaces
+    aside): where a pasted message is raised, logged or documented."""
+    found: list[tuple[str, int]] = []
+    for path in sorted(lines):
+        for n, text in sorted(lines[path].items()):
+            if phrase in _SPACE.sub(" ", text).lower():
+                found.append((path, n))
+    return found
+
+
+def holding_passage(index: PassageIndex, path: str, line: int) -> Passage | None:
+    """The smallest passage of the repository's own lines (no fact, no whole section) that
+    holds the line."""
+    best: Passage | None = None
+    for p in index.passages:
+        if p.fact is not None or p.section or p.path != path or not p.start <= line <= p.end:
+            continue
+        if best is None or p.end - p.start < best.end - best.start:
+            best = p
+    return best
