@@ -9,6 +9,9 @@ asked_phrases(question)       the whole noun phrase a question asks for ("what m
                               limit" → memory, limit): a passage must hold all of it
 absent_concepts(terms, index) operations concepts (backup, replica, certificate …) the
                               question asks about and the repository never mentions
+quoted_phrases(question)      the messages a question quotes (a pasted log line or error)
+phrase_lines(lines, phrase)   the lines that write such a message word for word
+holding_passage(index, …)     the smallest passage of the repository's own lines around one
 """
 
 from __future__ import annotations
