@@ -29,6 +29,7 @@ from ddd_llm.errors import ConfigError, IndexUnavailable, InputError, LlmError
 from ddd_llm.evidence import SourceFile, analyze_files
 from ddd_llm.evidence.base import Candidate
 from ddd_llm.evidence.deploy._command import name_short_flags
+from ddd_llm.evidence.deploy._run_as import run_as_users
 from ddd_llm.evidence.docs._attach import attach_documented
 from ddd_llm.evidence.owners import find_owners
 from ddd_llm.evidence.roles import assign_roles
@@ -43,7 +44,7 @@ from ddd_llm.extract.llm_extract import (
     run_plan,
 )
 from ddd_llm.extract.prose import ModelIntros
-from ddd_llm.fingerprint import git_commit, run_fingerprint
+from ddd_llm.fingerprint import git_commit, run_fingerprint, run_record
 from ddd_llm.index.store import (
     ChunkIndex,
     LazyEmbedder,
@@ -615,7 +616,8 @@ def extract_unlocked(
     root = prepared.root
     services = prepared.services
     resolved = resolve_placeholders(mark_redacted([*prepared.static_facts, *llm_facts]))
-    merged = merge_facts([f for f in resolved if f.origin != "llm"])
+    # `-u ${USER}` is a user to run as once the placeholder holds the environment file's value
+    merged = merge_facts([f for f in run_as_users(resolved) if f.origin != "llm"])
     verified = verify(
         root,
         merged.facts,
@@ -679,9 +681,12 @@ def extract_unlocked(
         say(intro_writer.account(document.run))
     write_chunks(prepared.chunks, out_dir / CHUNKS_FILE, document.run.fingerprint)
     write_facts(document, out_dir / FACTS_FILE)
-    # So that an unchanged re-run reads none of these files again (fingerprint.up_to_date).
-    remember(out_dir, root, file_digests, prepared.scanned.started_ns)
     written = [out_dir / FACTS_FILE, *artifacts]
+    # So that an unchanged re-run reads none of these files again (fingerprint.up_to_date),
+    # or, with the same command line, nothing at all (fingerprint.fast_unchanged).
+    skipped = [(s.path, s.reason) for s in prepared.scanned.skipped]
+    record = run_record(document, skipped, written)
+    remember(out_dir, root, file_digests, prepared.scanned.started_ns, record)
     if options.site:  # reads the facts.json and artifacts just written
         site = write_site(out_dir, repo_url=options.repo_url, repo_root=root)
         for text in site.notes:

@@ -7,6 +7,11 @@ one place: `Command.invoke`.
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # `python -m ddd_llm.cli.app`: an unchanged re-run ends here
+    from ddd_llm.cli.__main__ import exit_if_unchanged
+
+    exit_if_unchanged()
+
 import json
 import os
 from collections.abc import Callable
@@ -198,7 +203,10 @@ def extract(
     # Each import where it is needed: an unchanged re-run loads neither the pipeline nor
     # the renderer (it costs the files' hashes and the CLI's own imports).
     given = paths or []
-    options, _ = options_for(opts, given[0] if len(given) == 1 else None)
+    options, settings = options_for(opts, given[0] if len(given) == 1 else None)
+    # A command line whose provider is named and asks nothing is recorded for the fast path
+    # (ddd_llm/cli/__main__.py): its options follow from the line, environment and pyprojects.
+    fast = settings.llm is not None and not capabilities(options.llm).answers_questions
     if repo_url is not None:
         from ddd_llm.render.site import parse_repo_url
 
@@ -230,12 +238,15 @@ def extract(
         plan, model_name = plan_only(path, options, notify=say)
         print_plan(plan, options.llm, model_name)
         return
-    if not force and not options.site and _unchanged(path, options, verbose, quiet, say):
+    if not force and not options.site and _unchanged(path, options, verbose, quiet, say, fast):
         return
+    from ddd_llm.cli.__main__ import record_invocation
     from ddd_llm.pipeline import extract as run_extract
 
     with progress_bar(enabled=not quiet) as update:
         result = run_extract(path, options, notify=say, progress=update)
+    if fast:
+        record_invocation(path, result.out_dir, result.document.run.fingerprint)
     if quiet:
         print_one_line(result.document, result.out_dir)
         return
@@ -245,22 +256,31 @@ def extract(
 
 
 def _unchanged(
-    path: Path, options: ExtractOptions, verbose: bool, quiet: bool, say: Callable[[str], None]
+    path: Path,
+    options: ExtractOptions,
+    verbose: bool,
+    quiet: bool,
+    say: Callable[[str], None],
+    fast: bool = False,
 ) -> bool:
     """Report the last run and say so when nothing that decides its output changed (the
-    files scan keeps, the options, the tool): hashing the files is all it costs."""
+    files scan keeps, the options, the tool): hashing the files is all it costs. `fast`:
+    record the command line, so that the next identical one is answered without a hash."""
+    from ddd_llm.cli.__main__ import UNCHANGED, print_unchanged, record_invocation
     from ddd_llm.config import FACTS_FILE, output_dir
-    from ddd_llm.fingerprint import up_to_date
+    from ddd_llm.fingerprint import run_summary, up_to_date
 
     previous = up_to_date(path, options)
     if previous is None:
         return False
     out = output_dir(path, options)
-    say(f"inputs unchanged since the last run: {out / FACTS_FILE} kept (--force runs again)")
-    if quiet:
-        print_one_line(previous, out)
-    else:
+    say(UNCHANGED.format(facts=out / FACTS_FILE))
+    if verbose:
         print_report(previous, verbose=verbose)
+    else:
+        print_unchanged(run_summary(previous), out, quiet=quiet)
+    if fast:
+        record_invocation(path, out, previous.run.fingerprint)
     return True
 
 

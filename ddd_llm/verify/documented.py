@@ -43,6 +43,11 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
+def heading_above(lines: list[str], first: int) -> str | None:
+    """The text of the Markdown heading over line `first` (1-based), outside code fences."""
+    return _section(lines, first)[0]
+
+
 def _section(lines: list[str], first: int) -> tuple[str | None, int, int]:
     """The heading above line `first` (1-based) outside code fences, and its section's span."""
     fenced = False

@@ -51,6 +51,8 @@ from ddd_llm.models import (
 )
 from ddd_llm.scan.repotext import RepoText, key_path, normalise
 from ddd_llm.verify.consistency import cross_artifact_checks
+from ddd_llm.verify.docs_dependency import CHECK as DOCS_STATE_IT
+from ddd_llm.verify.docs_dependency import docs_dependency_check
 from ddd_llm.verify.documented import chart_reads_check, documented_procedure_check
 from ddd_llm.verify.roles import (
     LineOwners,
@@ -86,6 +88,7 @@ _REFUTING = (
     "service_owns_lines",
     "range_order",
     "connects_services",
+    DOCS_STATE_IT,
 )
 """Checks whose failure contradicts a claim: its own evidence, or evidence of the same role
 and scope, says otherwise (other failed checks leave it unverified)."""
@@ -109,8 +112,14 @@ def key_terms(fact: FactBase) -> list[str]:
     if isinstance(fact, ConfigParameter):
         name = fact.name.lstrip("-")
         parts = re.split(r"[-_.:/]", name)
-        # A settings field `max_connections` is read as env var `API_MAX_CONNECTIONS`.
-        suffixes = ["_".join(parts[i:]) for i in range(len(parts)) if len("".join(parts[i:])) >= 4]
+        # A settings field `max_connections` is read as env var `API_MAX_CONNECTIONS` (the
+        # name without its prefix). A lone last word of a longer name is no key: `interval:`
+        # of a health check does not hold WORKER_POLL_INTERVAL.
+        suffixes = [
+            "_".join(parts[i:])
+            for i in range(len(parts))
+            if len("".join(parts[i:])) >= 4 and (i <= 1 or len(parts) - i >= 2)
+        ]
         return [t for t in (name, *suffixes) if t.strip()]
     if isinstance(fact, HealthCheck):
         # A resolved placeholder cites both the line using `{{ port }}` and its definition.
@@ -132,7 +141,10 @@ def key_terms(fact: FactBase) -> list[str]:
             terms.extend(p for p in fact.value.split(":") if p)
         if fact.value and fact.value.startswith("become_user:"):
             terms.append("become")  # `become: true` with the default user
-        return [t for t in terms if t.strip()] or [fact.resource]
+        return [t for t in terms if t.strip()] or [
+            fact.resource,
+            *_RESOURCE_WORDS.get(fact.resource, ()),
+        ]
     if isinstance(fact, Dependency):
         return [fact.target] if fact.target.strip() else []
     if isinstance(fact, ValidationMethod):
@@ -141,6 +153,12 @@ def key_terms(fact: FactBase) -> list[str]:
         terms = [fact.method, *(w for w in words[:4] if len(w) >= 3), *(u for u in urls if u)]
         return [t for t in terms if t.strip()]
     return []
+
+
+_RESOURCE_WORDS: dict[str, tuple[str, ...]] = {
+    "file_descriptors": ("RLIMIT_NOFILE", "LimitNOFILE", "nofile", "ulimit -n"),
+}
+"""How files spell a resource that a requirement without a value stands for."""
 
 
 _STRUCTURED = (".yml", ".yaml", ".json", ".toml", ".ini", ".cfg", ".conf", ".tf", ".tfvars")
@@ -760,6 +778,9 @@ def verify_claim(claim: FactBase, files: RepoText, view: StaticView) -> list[Che
         checks.append(target_known_check(claim, view))
         if cited_code(claim, files).strip():
             checks.append(connection_check(claim, cited_code(claim, files)))
+        documented = docs_dependency_check(claim, files, view.services)
+        if documented is not None:
+            checks.append(documented)
     elif isinstance(claim, HealthCheck):
         checks.append(target_exists_check(claim, files, view))
     elif isinstance(claim, ValidationMethod):

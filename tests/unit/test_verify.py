@@ -211,6 +211,35 @@ def test_a_citation_that_does_not_hold_the_key_contradicts_the_claim(repo: Path)
     assert only(verify(repo, [], [], [invented]).facts).verification.status == "contradicted"
 
 
+def test_a_lone_last_word_of_a_longer_name_is_no_key(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "deploy.yml": """\
+                queue:
+                  healthcheck:
+                    interval: 10s
+                    timeout: 3s
+                mailer:
+                  env:
+                    MAILER_RETRY_DELAY: 5s
+                """,
+            "app/conf.py": "class Conf(Settings):\n    port: int = 8000\n    retry_delay: int = 5\n",
+        },
+    )
+
+    def status(name: str, at: Citation) -> str:
+        claim = param(origin="llm", service=None, name=name, citations=[at])
+        return only(verify(tmp_path, [], [], [claim]).facts).verification.status
+
+    # `timeout:` of a health check is not where a three-word setting ending in TIMEOUT lives.
+    assert status("MAILER_SEND_TIMEOUT", cite("deploy.yml", 4)) == "contradicted"
+    # The name without its one-word prefix is a settings field: it holds the key.
+    assert status("MAILER_RETRY_DELAY", cite("app/conf.py", 3)) == "verified"
+    assert status("APP_PORT", cite("app/conf.py", 2)) == "verified"
+    assert status("MAILER_RETRY_DELAY", cite("deploy.yml", 7)) == "verified"
+
+
 def dependency(target: str, **kw: object) -> Dependency:
     fields: dict[str, object] = {
         "service": "api",

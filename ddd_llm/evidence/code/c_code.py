@@ -21,6 +21,7 @@ from ddd_llm.evidence.code._c_arms import (
     scale,
 )
 from ddd_llm.evidence.code._c_join import Pending, Project
+from ddd_llm.evidence.code._c_limits import file_limits
 from ddd_llm.evidence.code._c_subopts import sub_options
 from ddd_llm.evidence.code._option_tables import (
     C_SYNTAX,
@@ -765,6 +766,7 @@ class CCodeAnalyzer(TreeSitterAnalyzer):
         reader.health()
         reader.ports()
         reader.option_resources()
+        file_limits(grammar, root, out)
         self.project.add_constants(reader.constants)
         self.project.add_initials(out.source.path, reader.shared_initials())
         for name, target, factor, switch_on in reader.waiting:

@@ -28,6 +28,7 @@ from ddd_llm.evidence.base import (
     register,
 )
 from ddd_llm.evidence.deploy._command import split_shell
+from ddd_llm.evidence.docs._needs import dependency_list, health_probe, optional_prose
 from ddd_llm.models import ConfigParameter, Number, Operation, ValidationMethod
 
 Section = Operation | Literal["rollback"]
@@ -432,6 +433,7 @@ class MarkdownDocsAnalyzer:
         headings: list[_Heading] = []
         seen: set[str] = set()
         said = ""
+        lead: tuple[str, int, int] | None = None  # the last paragraph: text, first, last line
         table: _Table | None = None
         row: list[str] = []
         for index, token in enumerate(tokens):
@@ -443,13 +445,23 @@ class MarkdownDocsAnalyzer:
                 text = _ATTRIBUTES.sub("", text).strip()  # `## Backups {#backup}`
                 headings.append(_Heading(level, text, token.map[0] + 1))
                 said = ""  # what the section said so far, for the blocks that follow
+                lead = None
             elif token.type in ("fence", "code_block") and token.map:
                 self._block(source, result, token, headings, seen)
                 _env_example(source, result, token, said)
+                _health_probe(source, result, token, headings, lead)
             elif token.type == "paragraph_open" and token.map:
                 self._paragraph(source, result, token.map[0] + 1, token.map[1], seen)
                 said = (said + " " + " ".join(source.lines[token.map[0] : token.map[1]]))[-600:]
                 _dependency_prose(source, result, token.map[0] + 1, token.map[1], headings)
+                optional_prose(source, result, token.map[0] + 1, token.map[1])
+                lead = (
+                    " ".join(source.lines[token.map[0] : token.map[1]]),
+                    token.map[0] + 1,
+                    token.map[1],
+                )
+            elif token.type in ("bullet_list_open", "ordered_list_open") and headings:
+                dependency_list(source, result, tokens, index, headings[-1].text)
             elif token.type == "table_open":
                 table = _Table()
             elif token.type == "tr_open":
@@ -639,6 +651,27 @@ def _dependency_prose(
     if headings and 0 < start - headings[-1].line <= _HEADING_REACH:
         first = headings[-1].line
     result.candidate(source, first, end, "dependency", "prose states a dependency")
+
+
+def _health_probe(
+    source: SourceFile,
+    result: AnalyzerResult,
+    token: Token,
+    headings: list[_Heading],
+    lead: tuple[str, int, int] | None,
+) -> None:
+    """A shell block's connection probe that its heading or the paragraph right above it
+    says checks that the program is up (see `_needs.health_probe`)."""
+    info = token.info.strip().split(" ", 1)[0].lower() if token.type == "fence" else ""
+    if info not in _SHELL_INFO or token.map is None:
+        return
+    if token.type == "code_block" and _indented_prose(source, token):
+        return
+    first = token.map[0] + (2 if token.type == "fence" else 1)
+    commands = [(c.text, c.start, c.end) for c in commands_in_block(token.content, first)]
+    above = lead if lead is not None and 0 <= token.map[0] - lead[2] <= 1 else None
+    heading = headings[-1].text if headings else ""
+    health_probe(source, result, commands, heading, above[:2] if above else None)
 
 
 _ENV_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)=(\S*)\s*$")
