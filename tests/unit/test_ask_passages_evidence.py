@@ -21,6 +21,7 @@ from ddd_llm.models import (
     FactsDocument,
     HealthCheck,
     RepoInfo,
+    ResourceRequirement,
     RunInfo,
     ToolInfo,
     Verification,
@@ -417,3 +418,43 @@ def test_steps_come_from_command_blocks_not_code_to_read(tmp_path: Path) -> None
     k = knowledge(tmp_path, {"README.md": untagged})
     result = ask(k, "How long is a session token valid, and how do I change the lifetime?")
     assert [s.text for s in result.steps] == ["SESSION_MINUTES=60 npm start"]
+
+
+UNIT = """\
+[Unit]
+Description=relay daemon
+After=network.target
+
+[Service]
+EnvironmentFile=-/etc/default/relay
+ExecStart=/usr/bin/relay --port ${PORT} --account ${ACCOUNT}
+# Needed to drop root and keep running as an unprivileged user afterwards
+AmbientCapabilities=CAP_SETUID CAP_SETGID
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def test_a_fact_is_about_the_kind_of_file_it_cites(tmp_path: Path) -> None:
+    files = {"deploy/relay.service": UNIT, "deploy/relay.default": 'PORT=7000\nACCOUNT="relay"\n'}
+    runs_as = ResourceRequirement(
+        service=None,
+        summary="relay runs as user relay (command-line flag --account)",
+        resource="permission",
+        value="user:relay",
+        citations=[
+            Citation(path="deploy/relay.service", start_line=7, end_line=7),
+            Citation(path="deploy/relay.default", start_line=2, end_line=2),
+        ],
+        verification=VERIFIED,
+    )
+    question = "As which user does the systemd service run relay?"
+    result = ask(knowledge(tmp_path, files, [runs_as]), question)
+    assert not result.not_found
+    assert "deploy/relay.service:7" in cited(result)
+    assert "deploy/relay.service:8-9" not in cited(result)
+    # Asked of another kind of file, the fact's unit is no help: the answer is not it.
+    other = ask(knowledge(tmp_path, files, [runs_as]), "Which user does the compose file use?")
+    assert "deploy/relay.service:7" not in cited(other)

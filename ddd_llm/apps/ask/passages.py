@@ -480,6 +480,11 @@ def passages(lines: Mapping[str, Mapping[int, str]], facts: Iterable[FactBase]) 
     for fact in facts:
         raw = fact_unit(fact)
         if raw is not None:
+            # A fact is about the kinds of file it cites, as their own lines are ("which
+            # user does the systemd service run as": a fact citing the unit file).
+            cited = dict.fromkeys(c.path for c in fact.citations)
+            kinds = dict.fromkeys(w for p in cited for at, w in FILE_KINDS if at.search(p))
+            raw.file_words = " ".join(kinds)
             raws.append(raw)
     texts = [split_camel(f"{r.title} {r.body}" if r.kind == "doc" else r.body) for r in raws]
     texts += [split_camel(r.context) for r in raws]
