@@ -327,9 +327,7 @@ def _refresh(
     if doc.run.fingerprint is None:
         return
     # The scan's skips (ignored and unentered folders), from a walk that reads no file.
-    walked = scanner.ScanResult(root)
-    for _ in scanner._kept_paths(root, walked, options.max_file_bytes, options.include):
-        pass
+    walked = scanner.walk_skips(root, options.max_file_bytes, options.include)
     names = [FACTS_FILE, *ARTIFACT_FILES, REPORT_FILE]
     if run is not None and run.get("fingerprint") == doc.run.fingerprint:
         names = list(run.get("outputs") or names)

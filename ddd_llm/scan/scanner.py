@@ -345,6 +345,15 @@ def _check_root(root: Path) -> None:
         )
 
 
+def walk_skips(root: Path, max_bytes: int, include: Sequence[str] = ()) -> ScanResult:
+    """What scan would skip under `root` (ignored, vendored, too large…), from a walk that
+    stats the files and reads none."""
+    walked = ScanResult(root)
+    for _ in _kept_stats(root, walked, max_bytes, include):
+        pass
+    return walked
+
+
 def _kept_paths(
     root: Path, result: ScanResult, max_bytes: int, include: Sequence[str] = ()
 ) -> Iterator[tuple[str, Path]]:
