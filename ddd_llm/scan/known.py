@@ -202,7 +202,7 @@ def snapshot(
                 return None
             for entry in entries:
                 rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-                if not _utf8(entry.name) or entry.is_symlink():
+                if not utf8_name(entry.name) or entry.is_symlink():
                     continue  # skipped by its name or type: the folder's listing tells
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name in ALWAYS_SKIP_DIRS:
@@ -236,7 +236,8 @@ def _listing(folder: Path | str) -> tuple[str, list[os.DirEntry[str]]]:
     return digest.hexdigest(), entries
 
 
-def _utf8(name: str) -> bool:
+def utf8_name(name: str) -> bool:
+    """Whether a file name is valid UTF-8 (scan skips any other, so does this record)."""
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:

@@ -21,7 +21,7 @@ import pathspec
 
 from ddd_llm.errors import InputError
 from ddd_llm.models import Diagnostic, Skipped
-from ddd_llm.scan.known import Known, now_ns, stat_key
+from ddd_llm.scan.known import Known, now_ns, stat_key, utf8_name
 from ddd_llm.scan.linguist import NORMAL, Verdict, classify_files
 from ddd_llm.scan.pool import pool_map, pool_size
 
@@ -233,14 +233,6 @@ def _looks_binary(data: bytes) -> bool:
     return control / len(head) > 0.10
 
 
-def _utf8(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _shown(rel: str) -> str:
     """A path with undecodable bytes (surrogate escapes) shown as U+FFFD."""
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -276,7 +268,7 @@ def _walk(
         subdirs: list[tuple[str, Path, _IgnoreRules]] = []
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            if not _utf8(entry.name):
+            if not utf8_name(entry.name):
                 # Such a name cannot go into facts.json, a citation or the index as it is.
                 result.skip(_shown(rel), "file name is not valid UTF-8 (rename it to read it)")
                 continue
