@@ -111,14 +111,16 @@ def key_terms(fact: FactBase) -> list[str]:
     """Words at least one of which the cited lines must contain for the citation to hold."""
     if isinstance(fact, ConfigParameter):
         name = fact.name.lstrip("-")
-        parts = re.split(r"[-_.:/]", name)
+        pieces = re.split(r"([-_.:/])", name)
+        parts, seps = pieces[::2], ["", *pieces[1::2]]
         # A settings field `max_connections` is read as env var `API_MAX_CONNECTIONS` (the
-        # name without its prefix). A lone last word of a longer name is no key: `interval:`
-        # of a health check does not hold WORKER_POLL_INTERVAL.
+        # name without its prefix); a structured file writes a dotted path's last key alone
+        # (`newTag:` of `images[app].newTag`). But the lone last word of a longer name is no
+        # key: `interval:` of a health check does not hold WORKER_POLL_INTERVAL.
         suffixes = [
             "_".join(parts[i:])
             for i in range(len(parts))
-            if len("".join(parts[i:])) >= 4 and (i <= 1 or len(parts) - i >= 2)
+            if len("".join(parts[i:])) >= 4 and (i <= 1 or len(parts) - i >= 2 or seps[i] in ".:/")
         ]
         return [t for t in (name, *suffixes) if t.strip()]
     if isinstance(fact, HealthCheck):

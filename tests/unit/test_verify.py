@@ -224,7 +224,9 @@ def test_a_lone_last_word_of_a_longer_name_is_no_key(tmp_path: Path) -> None:
                   env:
                     MAILER_RETRY_DELAY: 5s
                 """,
-            "app/conf.py": "class Conf(Settings):\n    port: int = 8000\n    retry_delay: int = 5\n",
+            "app/conf.py": (
+                "class Conf(Settings):\n    port: int = 8000\n    retry_delay: int = 5\n"
+            ),
         },
     )
 
@@ -238,6 +240,8 @@ def test_a_lone_last_word_of_a_longer_name_is_no_key(tmp_path: Path) -> None:
     assert status("MAILER_RETRY_DELAY", cite("app/conf.py", 3)) == "verified"
     assert status("APP_PORT", cite("app/conf.py", 2)) == "verified"
     assert status("MAILER_RETRY_DELAY", cite("deploy.yml", 7)) == "verified"
+    # A dotted path's last key is written alone in a structured file.
+    assert status("queue.healthcheck.interval", cite("deploy.yml", 3)) == "verified"
 
 
 def dependency(target: str, **kw: object) -> Dependency:
