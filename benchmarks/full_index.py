@@ -11,7 +11,8 @@ scaled by their chunk counts:
   own session, texts of similar length batched, repeats once, large chroma writes);
 - now, tests on demand: the same without test and fixture chunks.
 
-    python -m benchmarks.full_index /tmp/redis --sample 384
+    python -m benchmarks.full_index /tmp/redis --sample 384                    # the default model
+    python -m benchmarks.full_index /tmp/redis --sample 384 --embed-model fp32
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from pathlib import Path
 
 from benchmarks.index_throughput import chromadb_function
 from ddd_llm.chunk.chunker import Chunk, chunk_files
+from ddd_llm.config import ExtractOptions
 from ddd_llm.index.embed import embed_threads
-from ddd_llm.index.store import ChunkIndex, load_embedder, persistent_client
+from ddd_llm.index.store import EMBED_MODELS, ChunkIndex, load_embedder, persistent_client
 from ddd_llm.scan.scanner import scan
 
 
@@ -42,6 +44,12 @@ def main() -> None:
     parser.add_argument("repo", type=Path)
     parser.add_argument("--sample", type=int, default=384, help="chunks sampled per side")
     parser.add_argument("--slice", type=int, default=64, help="chunks per interleaved step")
+    parser.add_argument(
+        "--embed-model",
+        choices=EMBED_MODELS,
+        default=ExtractOptions().embed_model,
+        help="the model the 'now' side embeds with (default: the index's default)",
+    )
     args = parser.parse_args()
     sets = chunk_sets(args.repo)
     rng = random.Random(18)
@@ -50,7 +58,7 @@ def main() -> None:
     )
     now = rng.sample(sets["now: shown"], min(args.sample, len(sets["now: shown"])))
     chroma_ef = chromadb_function(embed_threads())
-    embedder = load_embedder("fp32")
+    embedder = load_embedder(args.embed_model)
     tmp = tempfile.TemporaryDirectory()
     client = persistent_client(Path(tmp.name))
     wall = {"before": 0.0, "now": 0.0}
@@ -69,7 +77,10 @@ def main() -> None:
             cpu[name] += time.process_time() - c
     per_chunk = {k: wall[k] / len(before if k == "before" else now) for k in wall}
     per_cpu = {k: cpu[k] / len(before if k == "before" else now) for k in cpu}
-    print(f"{args.repo}: {embed_threads()} threads, samples of {args.sample} chunks")
+    print(
+        f"{args.repo}: {embed_threads()} threads, samples of {args.sample} chunks, "
+        f"now: {args.embed_model}"
+    )
     estimates = {}
     for label, chunks in sets.items():
         side = "before" if label.startswith("before") else "now"

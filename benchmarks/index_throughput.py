@@ -194,6 +194,7 @@ def quality(models: list[str]) -> None:
     )
     print("\nquality (fp32 vs int8):")
     results: dict[str, tuple[float, int, int, float, int, int]] = {}
+    answers: dict[str, dict[str, tuple[int, list[str]]]] = {}  # question -> model -> covered
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         statics = {
@@ -213,7 +214,11 @@ def quality(models: list[str]) -> None:
                 options = ExtractOptions(
                     out_dir=work / m / "qa" / repo.parent.name / repo.name, embed_model=m
                 )
-                reports.append(run_questions(repo, load_questions(questions), options))
+                report = run_questions(repo, load_questions(questions), options)
+                reports.append(report)
+                for r in report.results:
+                    where = f"{repo.parent.name}/{repo.name} {r.id}"
+                    answers.setdefault(where, {})[m] = (sum(r.covered), r.cited)
             totals = merge_reports(reports).totals
             found = expected = 0
             for case in real:
@@ -248,6 +253,12 @@ def quality(models: list[str]) -> None:
             f"{share * 100:8.1f}% ({found:3d}/{expected:3d})"
         )
     if len(results) == 2:
+        for where, by_model in answers.items():
+            (n32, cited32), (n8, cited8) = by_model["fp32"], by_model["int8"]
+            if n32 != n8:
+                print(f"  {where}: expected items cited fp32 {n32}, int8 {n8}")
+                print(f"    fp32 cited {', '.join(cited32) or '-'}")
+                print(f"    int8 cited {', '.join(cited8) or '-'}")
         d_qa = (results["int8"][0] - results["fp32"][0]) * 100
         d_reach = (results["int8"][3] - results["fp32"][3]) * 100
         ok = d_qa >= -1 and d_reach >= -1

@@ -2,10 +2,17 @@
 
     int8_model(onnx_dir, cache=None) -> Path    the copy, made on first use and cached
 
-The copy is derived from the shipped model.onnx only (no calibration data): MatMul weights
-quantized per output channel to int8, activations quantized on the fly. Per-channel weights
-and leaving the embedding tables (Gather) in fp32 keep its vectors at a mean cosine of about
-0.99 to the fp32 ones (per-tensor weights: 0.93). It lives in
+It is the index's default model (`--embed-model fp32` runs the shipped one): about twice
+as fast, and in benchmarks/index_throughput.py's quality pass it cites and reaches exactly
+what fp32 does (benchmarks/results/issue18-int8-2026-12-04.txt).
+
+The copy is derived from the shipped model.onnx only (no calibration data): the 36 weight
+MatMuls quantized per output channel to int8, activations quantized on the fly (the attention
+products of two activations stay fp32). Per-channel weights and leaving the embedding tables
+(Gather) in fp32 keep its vectors at a mean cosine of about 0.994 to the fp32 ones (per-tensor
+weights: 0.93). Keeping the most sensitive MatMuls in fp32 (the feed-forward output
+projections) raised that to 0.997 but cost a third of the speed-up; reduce_range, uint8
+weights and onnxruntime's pre-processing gained nothing. It lives in
 ~/.cache/ddd-llm/models/<model>-<sha256 of the source>/ ($DDD_LLM_MODEL_CACHE overrides the
 folder), so a changed source model gets a new copy and a read-only model folder is never
 written to. Written to a temporary name and renamed: a killed run leaves no half a model.
