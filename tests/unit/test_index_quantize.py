@@ -1,4 +1,4 @@
-"""ddd_llm.index.quantize: the int8 copy is the default model, made once, and ranks as fp32 does."""
+"""ddd_llm.index.quantize: the int8 copy (--embed-model int8) is made once, ranks as fp32 does."""
 
 from __future__ import annotations
 
@@ -41,9 +41,9 @@ def copy(shipped: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return int8_model(shipped, tmp_path_factory.mktemp("models"))
 
 
-def test_int8_is_the_default_model() -> None:
-    assert ExtractOptions().embed_model == "int8"
-    assert ExtractOptions(embed_model="fp32").embed_model == "fp32"
+def test_fp32_stays_the_default_model_and_int8_is_chosen_by_name() -> None:
+    assert ExtractOptions().embed_model == "fp32"
+    assert ExtractOptions(embed_model="int8").embed_model == "int8"
 
 
 def test_the_copy_is_made_once_under_its_recipe(copy: Path, shipped: Path) -> None:
