@@ -588,6 +588,16 @@ class _Reader:
             if call is not None and port is not None:
                 self.out.port(_ts.text(port), "htons", call)
 
+    def _holding(self, spans: list[tuple[int, int]], value: str) -> list[tuple[int, int]]:
+        """The spans whose lines write `value` (all of them when none does)."""
+        lines = self.out.source.lines
+        held = [
+            (a, b)
+            for a, b in spans
+            if re.search(rf"(?<![\w.]){re.escape(value)}(?![\w.])", "\n".join(lines[a - 1 : b]))
+        ]
+        return held or spans
+
     def option_resources(self) -> None:
         """What an option's default sets aside: the port a `--port` option listens on unless
         told otherwise, the memory a `--memory-limit` / `maxmemory` option caps by default."""
@@ -598,18 +608,19 @@ class _Reader:
             number = number_of(param.default)
             if not isinstance(number, int) or number <= 0:
                 continue
+            # The requirement is its value: cited where the value is written, not where the
+            # option is declared (that is the parameter's own fact).
+            spans = self._holding(param.lines or [(param.start, param.end)], param.default)
             if "port" in words(name) and number < 65536 and param.default.isdigit():
-                spans = self.out.ports.setdefault(param.default, (f"default of {param.name}", []))
-                spans[1].extend(param.lines or [(param.start, param.end)])
+                ports = self.out.ports.setdefault(param.default, (f"default of {param.name}", []))
+                ports[1].extend(spans)
             elif _MEMORY_OPTION.match(name):
                 unit = _UNITS.get(self.scales.get(param.name, 0), "")
                 self.out.result.facts.append(
                     ResourceRequirement(
                         summary=f"memory capped at {param.default}{unit} by default "
                         f"({param.what} {param.name})",
-                        citations=[
-                            self.out.source.cite(a, b) for a, b in sorted(set(param.lines))[:4]
-                        ],
+                        citations=[self.out.source.cite(a, b) for a, b in sorted(set(spans))[:4]],
                         resource="memory",
                         limit=param.default,
                     )

@@ -122,6 +122,14 @@ def test_option_defaults_give_port_and_memory_resources() -> None:
     assert ports == ["7400"]  # --admin-port defaults to 0 (off): no port
     memory = [r for r in found if r.resource == "memory"]
     assert [(r.limit, "MiB" in r.summary) for r in memory] == [("128", True)]
+    # Each is cited where its value is written, not at the option's declaration (which
+    # holds no value: the verifier could not find the requirement there).
+    lines = textwrap.dedent(SERVER).lstrip("\n").split("\n")
+    for r in found:
+        assert r.citations, r
+        for c in r.citations:
+            text = "\n".join(lines[c.start_line - 1 : c.end_line])
+            assert (r.value or r.limit or "") in text, (r.summary, c, text)
 
 
 def test_no_resource_without_a_port_or_memory_option() -> None:
