@@ -331,15 +331,18 @@ def _refresh(
     names = [FACTS_FILE, *ARTIFACT_FILES, REPORT_FILE]
     if run is not None and run.get("fingerprint") == doc.run.fingerprint:
         names = list(run.get("outputs") or names)
-    record = known.RunRecord(
-        fingerprint=doc.run.fingerprint,
-        commit=doc.repo.commit,
-        tool=tool_digest(),
-        skipped=[(s.path, s.reason) for s in walked.skipped],
-        outputs=[out_dir / name for name in names if (out_dir / name).is_file()],
-        summary=run_summary(doc, names),
+    skipped = [(s.path, s.reason) for s in walked.skipped]
+    written = [out_dir / name for name in names if (out_dir / name).is_file()]
+    known.remember(out_dir, root, inputs, started_ns, run_record(doc, skipped, written))
+
+
+def one_line(summary: Mapping[str, Any], out_dir: Path) -> str:
+    """A run in the one line `--quiet` prints (console.print_one_line, the fast re-run)."""
+    return (
+        f"ddd-llm: {summary['root']} · {summary['facts']} facts · {summary['gaps']} gaps · "
+        f"overall {summary['scores'].get('overall')} · {summary['failures']} failed calls · "
+        f"{out_dir}"
     )
-    known.remember(out_dir, root, inputs, started_ns, record)
 
 
 def run_summary(doc: FactsDocument, outputs: Iterable[str] = ()) -> dict[str, Any]:

@@ -110,13 +110,12 @@ def print_unchanged(
 ) -> None:
     """What the kept run found (ddd_llm.fingerprint.run_summary) and where its files are;
     with `quiet`, the one line a quiet run prints (console.print_one_line)."""
+    from ddd_llm.fingerprint import one_line
+
     write = (stream or sys.stdout).write
     scores = summary.get("scores", {})
     if quiet:
-        write(
-            f"ddd-llm: {summary['root']} · {summary['facts']} facts · {summary['gaps']} gaps · "
-            f"overall {scores.get('overall')} · {summary['failures']} failed calls · {out}\n"
-        )
+        write(one_line(summary, out) + "\n")
     else:
         write(
             f"ddd-llm extract — {summary['root']}: unchanged since the run that finished at "

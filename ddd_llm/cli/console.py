@@ -426,9 +426,10 @@ def print_batch_summary(summary: BatchSummary, root: Path, quiet: bool = False) 
 
 def print_one_line(doc: FactsDocument, out_dir: Path) -> None:
     """A single repository's run in one line (--quiet)."""
+    from ddd_llm.fingerprint import one_line, run_summary
+
     out.print(
-        f"ddd-llm: {doc.repo.root} · {len(doc.facts)} facts · {len(doc.gaps)} gaps · "
-        f"overall {doc.scores.overall} · {len(doc.run.failures)} failed calls · {out_dir}",
+        one_line(run_summary(doc), out_dir),
         markup=False,
         highlight=False,
         soft_wrap=True,

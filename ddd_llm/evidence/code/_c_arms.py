@@ -257,30 +257,35 @@ def scale(node: ts.Node, variable: str, constants: Mapping[str, str]) -> int:
 def _choices(body: list[ts.Node], variable: str) -> list[tuple[str, str, str]]:
     """`if (strcmp(value, "auto") == 0) x = A; else if (strcmp(value, "ascii") == 0) x = B;`."""
     found: list[tuple[str, str, str]] = []
+    for condition, consequence in _ifs(body):
+        literal = _compared_literal(condition, variable)
+        if literal is None:
+            continue
+        stored = next(
+            (
+                (
+                    _ts.text(a.child_by_field_name("left")),
+                    _ts.text(a.child_by_field_name("right")),
+                )
+                for a in [consequence, *_ts.walk(consequence)]
+                if a.type == "assignment_expression"
+            ),
+            ("", ""),
+        )
+        found.append((literal, *stored))
+    return found
+
+
+def _ifs(body: list[ts.Node]) -> Iterator[tuple[ts.Node, ts.Node]]:
+    """(condition, consequence) of every `if` among the arm's statements, nested ones too."""
     for node in body:
         for sub in [node, *statements_of(node)]:
             if sub.type != "if_statement":
                 continue
             condition = sub.child_by_field_name("condition")
             consequence = sub.child_by_field_name("consequence")
-            if condition is None or consequence is None:
-                continue
-            literal = _compared_literal(condition, variable)
-            if literal is None:
-                continue
-            stored = next(
-                (
-                    (
-                        _ts.text(a.child_by_field_name("left")),
-                        _ts.text(a.child_by_field_name("right")),
-                    )
-                    for a in [consequence, *_ts.walk(consequence)]
-                    if a.type == "assignment_expression"
-                ),
-                ("", ""),
-            )
-            found.append((literal, *stored))
-    return found
+            if condition is not None and consequence is not None:
+                yield condition, consequence
 
 
 def _compared_literal(condition: ts.Node, variable: str) -> str | None:
@@ -319,22 +324,17 @@ def guard_bounds(
     `if (x < 1 || x >= 80)` gives 1..79."""
     low: Number | None = None
     high: Number | None = None
-    for node in body:
-        for sub in [node, *statements_of(node)]:
-            if sub.type != "if_statement":
-                continue
-            condition = sub.child_by_field_name("condition")
-            consequence = sub.child_by_field_name("consequence")
-            if condition is None or consequence is None or not rejects(consequence):
-                continue
-            for op, number in _comparisons(condition, target, constants):
-                integral = value_type != "float" and isinstance(number, int)
-                if op in ("<", "<="):
-                    bound = number + 1 if op == "<=" and integral else number
-                    low = bound if low is None else max(low, bound)
-                else:
-                    bound = number - 1 if op == ">=" and integral else number
-                    high = bound if high is None else min(high, bound)
+    for condition, consequence in _ifs(body):
+        if not rejects(consequence):
+            continue
+        for op, number in _comparisons(condition, target, constants):
+            integral = value_type != "float" and isinstance(number, int)
+            if op in ("<", "<="):
+                bound = number + 1 if op == "<=" and integral else number
+                low = bound if low is None else max(low, bound)
+            else:
+                bound = number - 1 if op == ">=" and integral else number
+                high = bound if high is None else min(high, bound)
     if low is not None and high is not None and low > high:
         return None, None
     return low, high
