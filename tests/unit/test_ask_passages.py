@@ -123,3 +123,36 @@ def test_clauses_split_several_questions_asked_at_once() -> None:
         "how do I change it",
     ]
     assert clauses("Which port does it use?") == ["Which port does it use"]
+
+
+def test_a_command_line_option_is_a_flag_and_an_application_an_app() -> None:
+    cli = {
+        "cmd/main.go": _lines(
+            'var cacheSize = flag.Int("cache-size", 64, "megabytes of item cache")\n'
+            'var workers = flag.Int("workers", 4, "number of request workers")\n'
+        ),
+        "docs/app.md": _lines("# Logging\n\nThe app writes its logs to stdout.\n"),
+    }
+    index = PassageIndex(passages(cli, []))
+    wanted = question_terms("Which option sets the item cache size?", QUESTION_WORDS, index.known)
+    best = best_matches(index, wanted)[0]
+    assert best.passage.location == "cmd/main.go:1" and "option" not in best.missing
+    logs = question_terms("Where do the application logs go?", QUESTION_WORDS, index.known)
+    assert best_matches(index, logs)[0].passage.path == "docs/app.md"
+    # The synonym does not make a line about something else hold the question.
+    other = question_terms("Which option sets the TLS certificate?", QUESTION_WORDS, index.known)
+    assert all(m.coverage < 0.5 for m in best_matches(index, other))
+
+
+def test_turning_something_on_is_enabling_it() -> None:
+    assert "enabl" in question_terms("How do I turn on snapshots?", QUESTION_WORDS)
+    assert "disabl" in question_terms("How do I switch off the cache?", QUESTION_WORDS)
+    assert "enabl" not in question_terms("Which port do I turn to?", QUESTION_WORDS)
+
+
+def test_a_word_written_as_code_names_a_parameter() -> None:
+    from ddd_llm.apps.ask import identifiers
+
+    assert "port" in identifiers("Which port is used if I do not set `port`?")
+    assert "port" not in identifiers("Which port is used by default?")  # a plain word
+    assert {"max_conns", "workers"} <= identifiers("Is `--max-conns` read, and `workers`?")

@@ -374,9 +374,13 @@ def terms(text: str) -> list[str]:
     return tokenize(text)
 
 
+_CODE_SPAN = re.compile(r"`(-{0,2}[A-Za-z0-9][\w.\-]*)`")
+
+
 def identifiers(question: str) -> set[str]:
-    """Names an operator writes as they are (MAX_CONNECTIONS, --workers, server.port)."""
-    found = set()
+    """Names an operator writes as they are (MAX_CONNECTIONS, --workers, server.port), and
+    any word they write as code (`port`)."""
+    found = {_norm_name(m.group(1).rstrip(".-")) for m in _CODE_SPAN.finditer(question)}
     for raw in re.findall(r"-{0,2}[A-Za-z0-9][\w.\-]*", question):
         word = raw.rstrip(".-")
         if _IDENT.match(word):

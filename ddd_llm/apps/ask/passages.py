@@ -92,6 +92,8 @@ SYNONYMS: tuple[str, ...] = (
     "several multiple multi many",
     "schedule cron timer",
     "fail fails failed failing failure failures",
+    "option options flag flags",
+    "application applications app apps",
 )
 SOFT = stems(
     "default defaults value values set setting use used using run runs running need needs "
@@ -637,6 +639,8 @@ _PHRASES = (
     (re.compile(r"\bback(?:ed|ing)?[\s-]+up\b", re.I), "backup"),
     (re.compile(r"\bfail(?:ed|ing|s)?[\s-]+over\b", re.I), "failover"),
     (re.compile(r"\bset[\s-]+up\b", re.I), "setup"),
+    (re.compile(r"\b(?:turn|switch)(?:ed|ing|s)?[\s-]+on\b", re.I), "enable"),
+    (re.compile(r"\b(?:turn|switch)(?:ed|ing|s)?[\s-]+off\b", re.I), "disable"),
     (re.compile(r"\bhealth[\s-]+check(?:ed|s|ing)?\b", re.I), "health check"),
 )
 _CLAUSE = re.compile(
