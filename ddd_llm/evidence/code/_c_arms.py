@@ -12,7 +12,7 @@ exits or prints the usage); a branch that only warns bounds nothing."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import tree_sitter as ts
@@ -322,27 +322,44 @@ def guard_bounds(
     """The (min, max) that the arm's rejecting guards on `target` leave: `if (x <= 0)` with
     an integer gives min 1, with a float min 0 (strict: the bound itself is refused);
     `if (x < 1 || x >= 80)` gives 1..79."""
+    numbers: list[tuple[str, Number]] = []
+    for op, node in rejected_comparisons(body, target):
+        number = cell_of(node, constants).number
+        if number is not None:
+            numbers.append((op, number))
+    return bounds_of(numbers, value_type)
+
+
+def rejected_comparisons(body: list[ts.Node], target: str) -> list[tuple[str, ts.Node]]:
+    """What the rejecting guards among `body` compare `target` with, the target on the
+    left: `if (x < 1 || 80 <= x) { …; return 1; }` → [("<", 1), (">=", 80)]."""
+    found: list[tuple[str, ts.Node]] = []
+    for condition, consequence in _ifs(body):
+        if rejects(consequence):
+            found.extend(_comparisons(condition, target))
+    return found
+
+
+def bounds_of(
+    comparisons: Iterable[tuple[str, Number]], value_type: ValueType | None
+) -> tuple[Number | None, Number | None]:
+    """The (min, max) that refusing every comparison leaves (none when they contradict)."""
     low: Number | None = None
     high: Number | None = None
-    for condition, consequence in _ifs(body):
-        if not rejects(consequence):
-            continue
-        for op, number in _comparisons(condition, target, constants):
-            integral = value_type != "float" and isinstance(number, int)
-            if op in ("<", "<="):
-                bound = number + 1 if op == "<=" and integral else number
-                low = bound if low is None else max(low, bound)
-            else:
-                bound = number - 1 if op == ">=" and integral else number
-                high = bound if high is None else min(high, bound)
+    for op, number in comparisons:
+        integral = value_type != "float" and isinstance(number, int)
+        if op in ("<", "<="):
+            bound = number + 1 if op == "<=" and integral else number
+            low = bound if low is None else max(low, bound)
+        else:
+            bound = number - 1 if op == ">=" and integral else number
+            high = bound if high is None else min(high, bound)
     if low is not None and high is not None and low > high:
         return None, None
     return low, high
 
 
-def _comparisons(
-    condition: ts.Node, target: str, constants: Mapping[str, str]
-) -> list[tuple[str, Number]]:
+def _comparisons(condition: ts.Node, target: str) -> list[tuple[str, ts.Node]]:
     """`(x < 1 || x >= 80)` → [("<", 1), (">=", 80)]; anything joined by `&&` → []."""
     node = condition
     while node.type == "parenthesized_expression" and node.named_children:
@@ -354,15 +371,13 @@ def _comparisons(
     if left is None or right is None:
         return []
     if op == "||":
-        return _comparisons(left, target, constants) + _comparisons(right, target, constants)
+        return _comparisons(left, target) + _comparisons(right, target)
     if op not in _FLIP:
         return []
     if _bare(left) == target:
-        number = cell_of(right, constants).number
-        return [(op, number)] if number is not None else []
+        return [(op, right)]
     if _bare(right) == target:
-        number = cell_of(left, constants).number
-        return [(_FLIP[op], number)] if number is not None else []
+        return [(_FLIP[op], left)]
     return []
 
 
@@ -373,3 +388,107 @@ def _bare(node: ts.Node) -> str:
     ):
         current = current.named_children[-1]
     return _ts.text(current)
+
+
+# --- values passed on ------------------------------------------------------------------------
+
+
+def passed_on(body: list[ts.Node], start: str) -> tuple[str, ValueType | None, set[str]]:
+    """Where the value ends up when the arm first keeps it in a scratch variable: `buf =
+    strdup(optarg); n = atoi(buf); conf.size = n;` → ("conf.size", "int", {buf, n,
+    conf.size}). Only copies and conversions pass it on (`c = buf[0]` does not)."""
+    holders = {start}
+    target, value_type = start, None
+    for node in body:
+        for sub in [node, *statements_of(node)]:
+            if sub.type != "assignment_expression" or _ts.text(
+                sub.child_by_field_name("operator")
+            ) not in ("=", ""):
+                continue
+            left, right = sub.child_by_field_name("left"), sub.child_by_field_name("right")
+            if left is None or right is None or _ts.text(left) in holders:
+                continue
+            converted = _converted(right, holders)
+            if converted is None and not any(_is_only(right, h) for h in holders):
+                continue
+            holders.add(_ts.text(left))
+            target = _ts.text(left)
+            value_type = converted or value_type
+    return target, value_type, holders
+
+
+def _converted(node: ts.Node, holders: set[str]) -> ValueType | None:
+    """`atoi(buf)`, `(int)strtol(buf, NULL, 10)`: the type a converter makes of a holder."""
+    current = node
+    while current.type in ("parenthesized_expression", "cast_expression") and (
+        current.named_children
+    ):
+        current = current.named_children[-1]
+    if current.type != "call_expression":
+        return None
+    found = converter_type(callee(current))
+    args = current.child_by_field_name("arguments")
+    first = args.named_children[0] if args is not None and args.named_children else None
+    if found is None or first is None or not any(_is_only(first, h) for h in holders):
+        return None
+    return found
+
+
+_UNIT_LETTERS = frozenset("kmgtKMGT")
+
+
+def unit_suffixes(body: list[ts.Node], holders: set[str]) -> dict[str, int]:
+    """The size suffixes an arm accepts: `if (unit == 'k' || unit == 'K') n *= 1024;` →
+    {"k": 1024}; each letter (lower-cased) with what the `if` right around the
+    multiplication multiplies the number by."""
+    found: dict[str, int] = {}
+    for node in body:
+        for sub in [node, *statements_of(node)]:
+            if (
+                sub.type != "assignment_expression"
+                or _ts.text(sub.child_by_field_name("operator")) != "*="
+                or _ts.text(sub.child_by_field_name("left")) not in holders
+            ):
+                continue
+            right = sub.child_by_field_name("right")
+            number = cell_of(right, {}).number if right is not None else None
+            guard = _if_around(sub)
+            if not isinstance(number, int) or number <= 1 or guard is None:
+                continue
+            condition = guard.child_by_field_name("condition")
+            if condition is None or "==" not in _ts.text(condition):
+                continue
+            for char in _ts.walk(condition):
+                letter = _ts.text(char).strip("'")
+                if char.type == "char_literal" and letter in _UNIT_LETTERS:
+                    found.setdefault(letter.lower(), number)
+    return found
+
+
+def _if_around(node: ts.Node) -> ts.Node | None:
+    """The `if` whose consequence `node` is (directly, or in its block)."""
+    current = node.parent
+    while current is not None and current.type in (
+        "expression_statement",
+        "compound_statement",
+    ):
+        current = current.parent
+    if current is None or current.type != "if_statement":
+        return None
+    consequence = current.child_by_field_name("consequence")
+    inside = consequence is not None and consequence.start_byte <= node.start_byte
+    return (
+        current
+        if inside and node.end_byte <= (consequence.end_byte if consequence else 0)
+        else None
+    )
+
+
+def with_suffix(number: int | float, suffixes: Mapping[str, int]) -> str:
+    """A size as the option is given it: the largest accepted suffix that divides it
+    (1048576 with k and m → `1m`), else the plain number."""
+    if isinstance(number, int):
+        for letter, factor in sorted(suffixes.items(), key=lambda item: -item[1]):
+            if number >= factor and number % factor == 0:
+                return f"{number // factor}{letter}"
+    return str(number)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import tree_sitter as ts
 
 from ddd_llm.evidence.base import SourceFile
 from ddd_llm.evidence.code import _ts
+from ddd_llm.evidence.code._c_usage import Usage
+from ddd_llm.evidence.code._c_values import evaluate
 from ddd_llm.evidence.code._option_cells import cell_of
 from ddd_llm.evidence.code._param_facts import Param
 from ddd_llm.models import ConfigParameter
@@ -37,6 +39,29 @@ class Pending:
     factor: int = 1
     switch_on: bool = False
     """A switch that stores true: its default is the target's initial true/false."""
+    suffixes: dict[str, int] = field(default_factory=dict)
+    """A size option's suffixes (`k` → 1024): its default is written with them."""
+
+
+@dataclass
+class PendingBounds:
+    """An option parsed in `source` that checks after parsing bound with a constant another
+    file defines (`if (conf.size > MAX_SIZE) exit(1);`, MAX_SIZE in a header)."""
+
+    source: SourceFile
+    param: Param
+    fact: ConfigParameter
+    compared: list[tuple[str, str, tuple[int, int]]]
+    """(operator, bound as written, lines of the check), the option on the left."""
+
+
+@dataclass
+class Undocumented:
+    """An option the code leaves without a default or a range: the usage text may say."""
+
+    source: SourceFile
+    param: Param
+    fact: ConfigParameter
 
 
 @dataclass(frozen=True)
@@ -53,6 +78,9 @@ class Project:
         self.constants: dict[str, str] = {}
         self.initials: dict[str, Initial | None] = {}
         self.pending: list[Pending] = []
+        self.bounds: list[PendingBounds] = []
+        self.usage: dict[str, tuple[Usage, str] | None] = {}
+        self.undocumented: list[Undocumented] = []
 
     def add_constants(self, constants: Mapping[str, str]) -> None:
         for name, text in constants.items():
@@ -60,12 +88,22 @@ class Project:
             if known != text:
                 self.constants[name] = _CONFLICT
 
-    def add_initials(self, path: str, found: Iterable[tuple[str, ts.Node]]) -> None:
-        for name, node in found:
-            initial = Initial(_ts.text(node), path, _ts.line(node))
+    def add_initials(self, path: str, found: Iterable[tuple[str, str, int]]) -> None:
+        """(name, value as written, line) of each setting a file starts with a value."""
+        for name, text, line in found:
+            initial = Initial(text, path, line)
             known = self.initials.setdefault(name, initial)
             if known is not None and known.text != initial.text:
                 self.initials[name] = None
+
+    def add_usage(self, path: str, entries: Iterable[Usage]) -> None:
+        """The usage text's entries by option name; a name two entries say differently of
+        resolves to nothing."""
+        for entry in entries:
+            for name in entry.names:
+                known = self.usage.setdefault(name, (entry, path))
+                if known is not None and known[0] != entry:
+                    self.usage[name] = None
 
     def lookup(self, target: str) -> Initial | None:
         if target in self.initials:
@@ -85,15 +123,7 @@ class Project:
     ) -> tuple[str | None, ts.Node | None]:
         """The initial value's text evaluated with every file's constants."""
         constants = {k: v for k, v in self.constants.items() if v != _CONFLICT}
-        tree = _ts.parse("c", f"int __value = {initial.text};")
-        node = next(
-            (
-                n.child_by_field_name("value")
-                for n in _ts.walk(tree.root_node)
-                if n.type == "init_declarator"
-            ),
-            None,
-        )
+        node = _expression(initial.text)
         if node is None:
             return None, None
         return evaluate(node, constants), node
@@ -102,7 +132,36 @@ class Project:
         constants = {k: v for k, v in self.constants.items() if v != _CONFLICT}
         return cell_of(node, constants).number
 
+    def number_of(self, text: str, depth: int = 0) -> int | float | None:
+        """A bound as written (`MAX_SIZE`, `(64 * KB)`) evaluated with every file's constants,
+        a constant's own body too (`#define MAX_SIZE 1024 * 1024 * 1024`)."""
+        node = _expression(text)
+        if node is None or depth > 6:
+            return None
+
+        def constant(name: str) -> int | float | None:
+            body = self.constants.get(name)
+            return self.number_of(body, depth + 1) if body else None
+
+        return evaluate(node, {}, constant)
+
     def clear(self) -> None:
         self.constants.clear()
         self.initials.clear()
         self.pending.clear()
+        self.bounds.clear()
+        self.usage.clear()
+        self.undocumented.clear()
+
+
+def _expression(text: str) -> ts.Node | None:
+    """A C expression's syntax node, parsed as an initialiser (`int __value = TEXT;`)."""
+    tree = _ts.parse("c", f"int __value = {text};")
+    return next(
+        (
+            n.child_by_field_name("value")
+            for n in _ts.walk(tree.root_node)
+            if n.type == "init_declarator"
+        ),
+        None,
+    )

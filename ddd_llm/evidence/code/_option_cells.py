@@ -186,11 +186,12 @@ def _evaluate(node: ts.Node, constants: Mapping[str, str], depth: int = 0) -> Nu
         right = _evaluate(node.named_children[1], constants, depth + 1)
         operator = node.child_by_field_name("operator")
         op = _ts.text(operator) if operator is not None else ""
-        return _arith(left, op, right)
+        return arith(left, op, right)
     return None
 
 
-def _arith(left: Number | None, op: str, right: Number | None) -> Number | None:
+def arith(left: Number | None, op: str, right: Number | None) -> Number | None:
+    """`left op right` for C's arithmetic operators (None: unknown operand or operator)."""
     if left is None or right is None:
         return None
     try:
@@ -225,7 +226,7 @@ def _constant_number(text: str, constants: Mapping[str, str], depth: int) -> Num
     if match.group(2) is None:
         return left
     op = match.group(2)
-    return _arith(left, op, _word_number(match.group(3), constants, depth))
+    return arith(left, op, _word_number(match.group(3), constants, depth))
 
 
 def _word_number(word: str, constants: Mapping[str, str], depth: int) -> Number | None:

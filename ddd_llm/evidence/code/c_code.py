@@ -14,15 +14,28 @@ from ddd_llm.evidence.code import _ts
 from ddd_llm.evidence.code._c_arms import (
     Arm,
     arm_body,
+    bounds_of,
     callee,
     converter_type,
     guard_bounds,
+    passed_on,
     read_arm,
+    rejected_comparisons,
     scale,
+    unit_suffixes,
+    with_suffix,
 )
-from ddd_llm.evidence.code._c_join import Pending, Project
+from ddd_llm.evidence.code._c_join import Pending, PendingBounds, Project, Undocumented
 from ddd_llm.evidence.code._c_limits import file_limits
 from ddd_llm.evidence.code._c_subopts import sub_options
+from ddd_llm.evidence.code._c_usage import usage_entries
+from ddd_llm.evidence.code._c_values import (
+    defines,
+    evaluate,
+    is_reference,
+    preprocessor_arm,
+    references,
+)
 from ddd_llm.evidence.code._option_tables import (
     C_SYNTAX,
     cell_of,
@@ -38,7 +51,7 @@ from ddd_llm.evidence.code._param_facts import (
     Param,
     TreeSitterAnalyzer,
 )
-from ddd_llm.models import Citation, ConfigParameter, ResourceRequirement, ValueType
+from ddd_llm.models import Citation, ConfigParameter, Number, ResourceRequirement, ValueType
 
 NAME = "c_code"
 SUBOPTION = "sub-option"
@@ -127,10 +140,22 @@ class _Reader:
                     _ts.text(p) for p in params.named_children if p.type == "identifier"
                 ]
         self._initials: dict[str, ts.Node] | None = None
+        self.computed: dict[int, Number] = {}
+        """Starting values computed from other settings, by the expression node's id."""
+        self.alternatives: dict[str, list[str]] = {}
+        """Values another build gives a setting (the `#ifdef` arm not taken by default)."""
         self.scales: dict[str, int] = {}
         """Options whose number the code multiplies before storing it (`-m 64` → bytes)."""
         self.waiting: list[tuple[str, str, int, bool]] = []
         """Options whose default waits for other files: (name, target, factor, switch_on)."""
+        self.suffixes: dict[str, dict[str, int]] = {}
+        """Size options by name: the suffixes each takes (`k` → 1024), for its default."""
+        self.stored: list[tuple[Param, str]] = []
+        """Options whose number is stored as given, with where (for checks after parsing)."""
+        self.option_calls: list[ts.Node] = []
+        self.checks: list[tuple[str, list[tuple[str, str, tuple[int, int]]]]] = []
+        """Checks after parsing whose bound another file defines: (option, [(op, bound as
+        written, lines of the check)])."""
 
     # --- environment ------------------------------------------------------------------
 
@@ -240,7 +265,7 @@ class _Reader:
                 continue
             param.value_type = converted
             initial = self.initial_of(_ts.text(left))
-            default = _literal(initial, self.constants) if initial is not None else None
+            default = self.value_text(initial) if initial is not None else None
             if initial is not None and default is not None:
                 param.default = default
                 param.lines.append((_ts.line(initial), _ts.end_line(initial)))
@@ -280,6 +305,7 @@ class _Reader:
             call, optstring = match.node("call"), match.node("optstring")
             if call is not None and optstring is not None:
                 optstrings.append((call, optstring))
+                self.option_calls.append(call)
             self._gflag(match)
         cases = _option_cases(every_case)
         long_for: dict[str, str] = {}
@@ -397,18 +423,34 @@ class _Reader:
                 # the flag flips a variable: its initial value is not the flag's default
                 param.note = (param.note + f" (sets {target})")[:120]
                 return True
-            initial = self.initials().get(target)
-            default = _literal(initial, self.constants) if initial is not None else None
+            suffixes: dict[str, int] = {}
+            if uses_optarg and not re.search(r"\.|->", target):
+                # `buf = strdup(optarg); n = atoi(buf); conf.size = n;`: the setting is conf.size
+                settled, converted, holders = passed_on(arm_body(case), target)
+                if settled != target:
+                    target, param.value_type = settled, converted or param.value_type
+                    suffixes = unit_suffixes(arm_body(case), holders)
+                    if suffixes:
+                        param.value_type = "size"
+                        said = f" ({'/'.join(sorted(suffixes))} suffixes)"
+                        param.note = (param.note + said)[:120]
+                        self.suffixes[param.name] = suffixes
+            initial = self.initial_of(target)
+            default = self.value_text(initial) if initial is not None else None
             factor = scale(right, "optarg", self.constants)
             if factor != 1:
                 self.scales[param.name] = factor
             if default is not None and initial is not None and factor != 1:
                 # `maxbytes = atoi(optarg) * 1024 * 1024`: the flag is in the scaled unit
-                number = cell_of(initial, self.constants).number
+                number = self.value_number(initial)
                 default = _per(number, factor) if number is not None else None
+            elif default is not None and initial is not None and suffixes:
+                number = self.value_number(initial)
+                default = with_suffix(number, suffixes) if number is not None else default
             if default is not None and initial is not None:
                 param.default = default
                 param.lines.append((_ts.line(initial), _ts.end_line(initial)))
+                self._other_builds(param, target)
             else:
                 self._wait(param, target, factor, switch_on=False)
             param.note = (param.note + f" (stored in {target})")[:120]
@@ -418,6 +460,7 @@ class _Reader:
                 )
                 if param.low is not None or param.high is not None:
                     param.range_source = "declared"
+                self.stored.append((param, target))
             return True
         arm = read_arm(arm_body(case), "optarg", self.constants)
         if arm.choices:
@@ -435,23 +478,50 @@ class _Reader:
             if initial is not None and _ts.text(initial) == stored:
                 param.default = literal
                 param.lines.append((_ts.line(initial), _ts.end_line(initial)))
+                other = self.alternatives.get(target, [])
+                built = [c for c, _, s in arm.choices if s in other]
+                if built:
+                    param.note = (param.note + f" (another build: {', '.join(built)})")[:120]
                 return
 
     def initial_of(self, target: str) -> ts.Node | None:
         """The initial value of `target`; a field set through another pointer in an init
         function (`s->size = 512` for `settings.size`) by its last member name, if unique."""
-        found = self.initials().get(target)
-        if found is not None or not target:
-            return found
-        member = re.split(r"\.|->", target)[-1]
-        if member == target:
-            return None
-        same = [
-            node
-            for name, node in self.initials().items()
-            if re.split(r"\.|->", name)[-1] == member and name != member
-        ]
-        return same[0] if len(same) == 1 else None
+        return _by_member(self.initials(), target) if target else None
+
+    # --- checks after the option loop -----------------------------------------------
+
+    def after_parsing(self) -> None:
+        """Bounds from the checks right after the option loop, for options whose arm gave
+        none: `if (conf.size < MIN_SIZE) { fprintf(stderr, …); exit(1); }` bounds the option
+        stored in `conf.size`. A check that only warns, or compares with another setting,
+        bounds nothing; a bound `#define`d in another file waits for it (`finish`)."""
+        following = _after_loops(self.option_calls)
+        if not following:
+            return
+        for param, target in self.stored:
+            if param.low is not None or param.high is not None:
+                continue
+            compared = [
+                (op, bound, (_ts.line(check), _ts.end_line(check)))
+                for op, bound in rejected_comparisons(following, target)
+                if (check := _if_above(bound)) is not None
+            ]
+            if not compared:
+                continue
+            numbers = [
+                (op, cell_of(bound, self.constants).number, at) for op, bound, at in compared
+            ]
+            if any(number is None for _, number, _ in numbers):
+                written = [(op, _ts.text(bound), at) for op, bound, at in compared]
+                self.checks.append((param.name, written))
+                continue
+            low, high = bounds_of(
+                ((op, n) for op, n, _ in numbers if n is not None), param.value_type
+            )
+            if low is not None or high is not None:
+                param.low, param.high, param.range_source = low, high, "declared"
+                param.lines.extend(sorted({at for _, _, at in numbers}))
 
     # --- getsubopt -------------------------------------------------------------------
 
@@ -486,11 +556,13 @@ class _Reader:
             return
         verb = "sets" if arm.value_type == "bool" else "stored in"
         param.note = f" ({verb} {arm.target})"[:120]
+        if arm.factor == 1 and arm.value_type in ("int", "float"):
+            self.stored.append((param, arm.target))
         initial = self.initial_of(arm.target)
         switch_on = arm.value_type == "bool" and arm.constant in ("true", "TRUE", "1")
         if initial is not None and _within(initial, arm.lines):
             return  # a scratch variable of the arm (`int v = 0;`) says nothing of the default
-        default = _literal(initial, self.constants) if initial is not None else None
+        default = self.value_text(initial) if initial is not None else None
         if default is None or initial is None:
             if arm.value_type != "bool" or switch_on:
                 self._wait(param, arm.target, arm.factor, switch_on=switch_on)
@@ -500,11 +572,18 @@ class _Reader:
             if arm.constant not in ("true", "TRUE", "1") or default not in ("true", "false"):
                 return
         elif arm.factor != 1:
-            number = cell_of(initial, self.constants).number
+            number = self.value_number(initial)
             default = _per(number, arm.factor) if number is not None else None
         if default is not None:
             param.default = default
             param.lines.append((_ts.line(initial), _ts.end_line(initial)))
+            self._other_builds(param, arm.target)
+
+    def _other_builds(self, param: Param, target: str) -> None:
+        """Notes what another build starts the setting with (the `#ifdef` arm not taken)."""
+        other = self.alternatives.get(target)
+        if other:
+            param.note = (param.note + f" (another build: {', '.join(other)})")[:120]
 
     def _wait(self, param: Param, target: str, factor: int, *, switch_on: bool) -> None:
         """A setting (a struct field) initialised in another file: resolved once every file
@@ -512,10 +591,10 @@ class _Reader:
         if re.search(r"\.|->", target) and not any(name == param.name for name, *_ in self.waiting):
             self.waiting.append((param.name, target, factor, switch_on))
 
-    def shared_initials(self) -> list[tuple[str, ts.Node]]:
+    def shared_initials(self) -> list[tuple[str, str, int]]:
         """What this file tells other files: the values of its file-scope variables and
-        those its init functions give fields."""
-        out: list[tuple[str, ts.Node]] = []
+        those its init functions give fields (name, value as written or computed, line)."""
+        out: list[tuple[str, str, int]] = []
         for name, node in self.initials().items():
             top = node.parent
             while top is not None and top.type not in ("function_definition", "translation_unit"):
@@ -525,16 +604,29 @@ class _Reader:
                 or top.type == "translation_unit"
                 or (node.parent is not None and _in_init_function(node.parent))
             ):
-                out.append((name, node))
+                computed = self.computed.get(node.id)
+                text = _ts.text(node) if computed is None else _number_text(computed)
+                out.append((name, text, _ts.line(node)))
         return out
 
     def initials(self) -> dict[str, ts.Node]:
-        """The first literal each variable or field is given outside the option switch:
-        `int port = 8080;`, `settings.port = 11211;` in an init function."""
+        """The value each variable or field starts with outside the option switch:
+        `int port = 8080;`, `settings.port = 11211;` in an init function; of an `#ifdef`
+        whose arms differ, the arm a default build compiles (`_c_values`); a copy of another
+        setting (`cf->size = settings.size`) the value copied; an expression over settings
+        set before (`settings.half = settings.page / 2`) its number (`value_text`)."""
         if self._initials is not None:
             return self._initials
         found: dict[str, ts.Node] = {}
-        branches: dict[str, set[str]] = {}
+        branches: dict[str, list[tuple[ts.Node, str]]] = {}
+        defined = defines(self.root).__contains__
+
+        def keep(name: str, value: ts.Node, node: ts.Node) -> None:
+            found.setdefault(name, value)
+            arm = preprocessor_arm(node, defined)
+            if arm is not None:
+                branches.setdefault(name, []).append((value, arm))
+
         for node in _ts.walk(self.root):
             if node.type == "init_declarator":
                 declarator, value = (
@@ -544,24 +636,92 @@ class _Reader:
                 while declarator is not None and declarator.type not in ("identifier",):
                     declarator = declarator.child_by_field_name("declarator")
                 if declarator is not None and value is not None:
-                    name = _ts.text(declarator)
-                    found.setdefault(name, value)
-                    if _in_preprocessor_branch(node):
-                        branches.setdefault(name, set()).add(_ts.text(value))
+                    keep(_ts.text(declarator), value, node)
             elif node.type == "assignment_expression" and _in_init_function(node):
                 left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
                 if (
                     left is not None
                     and right is not None
                     and _ts.text(node.child_by_field_name("operator")) == "="
-                    and (_literal(right, self.constants) or right.type == "identifier")
+                    and (
+                        _literal(right, self.constants)
+                        or is_reference(right)
+                        or (right.type in _COMPUTED and references(right))
+                    )
                 ):
-                    found.setdefault(_ts.text(left), right)
-        for name, values in branches.items():
-            if len(values) > 1:  # `#ifdef X int n = 1; #else int n = 2; #endif`: no one default
+                    keep(_ts.text(left), right, node)
+        for name, arms in branches.items():
+            if len({_ts.text(v) for v, _ in arms}) < 2:
+                continue
+            chosen = {_ts.text(v): v for v, arm in arms if arm == "default"}
+            if len(chosen) != 1:  # no one arm a default build takes: no one default
                 found.pop(name, None)
+                continue
+            found[name] = next(iter(chosen.values()))
+            self.alternatives[name] = sorted({_ts.text(v) for v, arm in arms if arm == "other"})
         self._initials = found
+        self._settle(found)
         return found
+
+    def _settle(self, found: dict[str, ts.Node]) -> None:
+        """Copies resolved to what they copy, expressions over settings to their number;
+        a copy or expression that resolves to nothing is no initial value."""
+        for name in list(found):
+            node = found[name]
+            if node.type == "field_expression" or (
+                node.type == "identifier" and _literal(node, self.constants) is None
+            ):
+                copied = self._followed(found, node, {name})
+                if copied is not None:
+                    found[name] = copied
+                elif node.type == "field_expression":
+                    del found[name]
+            elif node.type in _COMPUTED and _literal(node, self.constants) is None:
+                number = self._number(found, node, {name})
+                if number is None:
+                    del found[name]
+                else:
+                    self.computed[node.id] = number
+
+    def _followed(self, found: dict[str, ts.Node], node: ts.Node, seen: set[str]) -> ts.Node | None:
+        """The literal (or computable expression) a chain of copies ends at, or None."""
+        current = node
+        for _ in range(6):
+            if not is_reference(current) or _literal(current, self.constants) is not None:
+                break
+            name = _ts.text(current)
+            nxt = _by_member(found, name)
+            if nxt is None or name in seen:
+                return None
+            seen.add(name)
+            current = nxt
+        if _literal(current, self.constants) is not None:
+            return current
+        if current.type in _COMPUTED and self._number(found, current, seen) is not None:
+            return current
+        return None
+
+    def _number(self, found: dict[str, ts.Node], node: ts.Node, seen: set[str]) -> Number | None:
+        def lookup(name: str) -> Number | None:
+            target = _by_member(found, name)
+            if target is None or name in seen or len(seen) > 8:
+                return None
+            return self._number(found, target, {*seen, name})
+
+        if node.id in self.computed:
+            return self.computed[node.id]
+        return evaluate(node, self.constants, lookup)
+
+    def value_text(self, node: ts.Node) -> str | None:
+        """A starting value as a default: the literal, or the number it computes to."""
+        text = _literal(node, self.constants)
+        if text is None and node.id in self.computed:
+            return _number_text(self.computed[node.id])
+        return text
+
+    def value_number(self, node: ts.Node) -> Number | None:
+        number = cell_of(node, self.constants).number
+        return self.computed.get(node.id) if number is None else number
 
     # --- tables, health, ports ----------------------------------------------------------
 
@@ -703,13 +863,52 @@ _UNITS = {1024: " KiB", 1024 * 1024: " MiB", 1024**3: " GiB"}
 _INIT_WORDS = frozenset({"init", "default", "defaults", "reset", "setup", "initialize"})
 
 
-def _in_preprocessor_branch(node: ts.Node) -> bool:
+_LOOPS = frozenset({"while_statement", "for_statement", "do_statement"})
+_COMPUTED = frozenset({"binary_expression", "parenthesized_expression", "cast_expression"})
+"""Starting values that are expressions: over other settings, they compute to a number."""
+
+
+def _after_loops(calls: list[ts.Node], limit: int = 30) -> list[ts.Node]:
+    """The statements right after each loop that calls getopt (up to `limit` of each)."""
+    out: list[ts.Node] = []
+    seen: set[int] = set()
+    for call in calls:
+        loop = call.parent
+        while loop is not None and loop.type not in _LOOPS and loop.type != "function_definition":
+            loop = loop.parent
+        if loop is None or loop.type not in _LOOPS or loop.id in seen:
+            continue
+        seen.add(loop.id)
+        sibling = loop.next_named_sibling
+        for _ in range(limit):
+            if sibling is None:
+                break
+            if sibling.type == "if_statement":
+                out.append(sibling)
+            sibling = sibling.next_named_sibling
+    return out
+
+
+def _if_above(node: ts.Node) -> ts.Node | None:
     current = node.parent
-    while current is not None and current.type not in ("function_definition", "translation_unit"):
-        if current.type in ("preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif"):
-            return True
+    while current is not None and current.type != "if_statement":
         current = current.parent
-    return False
+    return current
+
+
+def _by_member(found: dict[str, ts.Node], target: str) -> ts.Node | None:
+    """`found[target]`, or the one entry with the same last member name (`s->size` for
+    `settings.size`)."""
+    node = found.get(target)
+    if node is not None:
+        return node
+    member = re.split(r"\.|->", target)[-1]
+    if member == target:
+        return None
+    same = [
+        n for name, n in found.items() if re.split(r"\.|->", name)[-1] == member and name != member
+    ]
+    return same[0] if len(same) == 1 else None
 
 
 def _in_init_function(node: ts.Node) -> bool:
@@ -752,6 +951,9 @@ class CCodeAnalyzer(TreeSitterAnalyzer):
     def __init__(self) -> None:
         self.project = Project()
         self._waiting: list[tuple[Param, str, int, bool]] = []
+        self._suffixes: dict[str, dict[str, int]] = {}
+        self._checks: list[tuple[Param, list[tuple[str, str, tuple[int, int]]]]] = []
+        self._open: list[Param] = []
 
     def analyze(self, source: SourceFile) -> AnalyzerResult:
         """The file's facts; an option whose default another file gives is reported now,
@@ -763,9 +965,27 @@ class CCodeAnalyzer(TreeSitterAnalyzer):
             fact = by_name.get(param.name)
             if fact is not None:
                 self.project.pending.append(
-                    Pending(source, param, fact, target, factor, switch_on=switch_on)
+                    Pending(
+                        source,
+                        param,
+                        fact,
+                        target,
+                        factor,
+                        switch_on=switch_on,
+                        suffixes=self._suffixes.get(param.name, {}),
+                    )
                 )
+        for param, compared in self._checks:
+            fact = by_name.get(param.name)
+            if fact is not None:
+                self.project.bounds.append(PendingBounds(source, param, fact, compared))
+        for param in self._open:
+            fact = by_name.get(param.name)
+            if fact is not None:
+                self.project.undocumented.append(Undocumented(source, param, fact))
         self._waiting = []
+        self._checks = []
+        self._open = []
         return result
 
     def read(self, grammar: str, root: ts.Node, out: Collector) -> None:
@@ -773,6 +993,7 @@ class CCodeAnalyzer(TreeSitterAnalyzer):
         reader.env()
         skip = reader.getopt()
         reader.subopts()
+        reader.after_parsing()
         reader.tables(skip)
         reader.health()
         reader.ports()
@@ -780,34 +1001,88 @@ class CCodeAnalyzer(TreeSitterAnalyzer):
         file_limits(grammar, root, out)
         self.project.add_constants(reader.constants)
         self.project.add_initials(out.source.path, reader.shared_initials())
+        self._suffixes = reader.suffixes
         for name, target, factor, switch_on in reader.waiting:
             param = out.params.get(name)
             if param is not None:
                 self._waiting.append((param, target, factor, switch_on))
+        for name, compared in reader.checks:
+            param = out.params.get(name)
+            if param is not None:
+                self._checks.append((param, compared))
+        self.project.add_usage(out.source.path, usage_entries(root))
+        self._open = [
+            p
+            for p in out.params.values()
+            if p.what.startswith((FLAG, SUBOPTION))
+            and p.value_type != "bool"
+            and (p.default is None or (p.low is None and p.high is None))
+        ]
 
     def finish(self) -> AnalyzerResult:
-        """Completes the options whose default another file gives (an init function in
-        `tls.c`, a constant in a header), now that every file was read: their facts, already
-        reported, get the default and a citation of where it is set."""
+        """Completes the options whose default or bounds another file gives (an init
+        function in `tls.c`, a constant in a header), now that every file was read: their
+        facts, already reported, get the value and a citation of where it is set."""
         try:
-            for pending in self.project.pending:
-                cited = self._resolve(pending)
-                if cited is None:
+            for bounds in self.project.bounds:
+                numbers = [
+                    (op, n, at)
+                    for op, text, at in bounds.compared
+                    if (n := self.project.number_of(text)) is not None
+                ]
+                low, high = bounds_of(((op, n) for op, n, _ in numbers), bounds.param.value_type)
+                if low is None and high is None:
                     continue
-                out = Collector(pending.source, NAME)
-                out.param(pending.param)
-                fresh = next(f for f in out.finish().facts if isinstance(f, ConfigParameter))
-                fact = pending.fact
-                fact.default, fact.summary, fact.required = (
-                    fresh.default,
-                    fresh.summary,
-                    fresh.required,
-                )
-                if cited not in fact.citations:
-                    fact.citations.append(cited)
+                bounds.param.low, bounds.param.high = low, high
+                bounds.param.range_source = "declared"
+                cited = [bounds.source.cite(a, b) for a, b in sorted({at for *_, at in numbers})]
+                self._refresh(bounds.source, bounds.param, bounds.fact, cited)
+            for pending in self.project.pending:
+                citation = self._resolve(pending)
+                if citation is not None:
+                    self._refresh(pending.source, pending.param, pending.fact, [citation])
+            for open_ in self.project.undocumented:
+                self._document(open_)
         finally:
             self.project.clear()
         return AnalyzerResult()
+
+    def _document(self, open_: Undocumented) -> None:
+        """What the usage text says of an option the code left open: the default it
+        states, the range of values it lists (documented)."""
+        param = open_.param
+        found = self.project.usage.get(param.name)
+        if found is None:
+            return
+        entry, path = found
+        said = False
+        if param.default is None and entry.default is not None:
+            param.default, said = entry.default, True
+        if (
+            param.low is None
+            and param.high is None
+            and (entry.low is not None or entry.high is not None)
+        ):
+            param.low, param.high, param.range_source = entry.low, entry.high, "documented"
+            said = True
+        if said:
+            param.note = (param.note + " (per the usage text)")[:120]
+            cited = Citation(path=path, start_line=entry.line, end_line=entry.end_line)
+            self._refresh(open_.source, param, open_.fact, [cited])
+
+    @staticmethod
+    def _refresh(
+        source: SourceFile, param: Param, fact: ConfigParameter, cited: list[Citation]
+    ) -> None:
+        """The reported fact brought up to date with what its parameter now knows."""
+        out = Collector(source, NAME)
+        out.param(param)
+        fresh = next(f for f in out.finish().facts if isinstance(f, ConfigParameter))
+        fact.default, fact.summary, fact.required = fresh.default, fresh.summary, fresh.required
+        fact.min, fact.max, fact.range_source = fresh.min, fresh.max, fresh.range_source
+        for citation in cited:
+            if citation not in fact.citations:
+                fact.citations.append(citation)
 
     def _resolve(self, pending: Pending) -> Citation | None:
         initial = self.project.lookup(pending.target)
@@ -824,6 +1099,9 @@ class CCodeAnalyzer(TreeSitterAnalyzer):
             default = _per(number, pending.factor) if number is not None else None
             if default is None:
                 return None
+        elif pending.suffixes:
+            number = self.project.number(node)
+            default = with_suffix(number, pending.suffixes) if number is not None else default
         pending.param.default = default
         return Citation(path=initial.path, start_line=initial.line, end_line=initial.line)
 

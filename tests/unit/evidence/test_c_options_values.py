@@ -137,7 +137,7 @@ def test_no_resource_without_a_port_or_memory_option() -> None:
     assert resources(run(code)) == []
 
 
-def test_conflicting_initial_values_in_preprocessor_branches_give_no_default() -> None:
+def test_preprocessor_arms_give_the_default_build_s_value_and_note_the_other() -> None:
     code = """
         int main(int argc, char **argv) {
         #ifdef SMALL_BOX
@@ -154,7 +154,15 @@ def test_conflicting_initial_values_in_preprocessor_branches_give_no_default() -
             return slots;
         }
     """
-    assert params(run(code))["-s"].default is None
+    found = params(run(code))["-s"]
+    assert found.default == "64"  # SMALL_BOX is a build option nothing here turns on
+    assert "another build: 8" in found.summary
+    negative = code.replace("#ifdef SMALL_BOX", "#ifndef SMALL_BOX")
+    assert params(run(negative))["-s"].default == "8"
+    defined_here = "#define SMALL_BOX 1\n" + textwrap.dedent(code)
+    assert params(run(defined_here))["-s"].default == "8"
+    tested = code.replace("#ifdef SMALL_BOX", "#if BOX_SLOTS > 16")
+    assert params(run(tested))["-s"].default is None  # a condition that decides nothing
     single = code.replace("#else", "").replace("int slots = 64;", "")
     assert params(run(single))["-s"].default == "8"
 
