@@ -33,6 +33,8 @@ class Category(StrEnum):
     lock = "lock"
     minified = "minified"
     license = "license"
+    translation = "translation"
+    """A translation catalog (gettext .po, XLIFF, locale resources): UI strings, no operations."""
     fixture = "fixture"
     test = "test"
     docs = "docs"
@@ -47,13 +49,20 @@ JUNK = frozenset(
         Category.lock,
         Category.minified,
         Category.license,
+        Category.translation,
         Category.excluded,
     }
 )
 """Never excerpted for the model, never indexed: no operational fact is written there."""
 
 NOT_ANALYZED = frozenset(
-    {Category.vendored, Category.generated, Category.minified, Category.excluded}
+    {
+        Category.vendored,
+        Category.generated,
+        Category.minified,
+        Category.translation,
+        Category.excluded,
+    }
 )
 """Not read by the static analyzers either: other people's code, or code nobody wrote by hand
 (a vendored library's env reads or a generated client's flags are not this repository's)."""
@@ -67,6 +76,7 @@ LABELS = {
     Category.lock: "lock file",
     Category.minified: "minified file",
     Category.license: "license text",
+    Category.translation: "translation catalog",
     Category.excluded: "excluded",
     Category.fixture: "test fixture",
     Category.test: "test",
@@ -79,7 +89,9 @@ NOT_SHOWN = "not shown to the model"
 
 _FAMILIES = {
     "vendored": frozenset({Category.vendored}),
-    "generated": frozenset({Category.generated, Category.lock, Category.minified}),
+    "generated": frozenset(
+        {Category.generated, Category.lock, Category.minified, Category.translation}
+    ),
     "documentation": frozenset({Category.docs, Category.license}),
 }
 """The categories a `linguist-<family>=false` attribute switches off for a path."""

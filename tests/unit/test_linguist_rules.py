@@ -57,6 +57,23 @@ runner = CliRunner()
         ("src/test/java/org/acme/OrderServiceTest.java", C.test),
         ("pkg/orders/orders_test.go", C.test),
         ("internal/testdata/config.yml", C.fixture),
+        # translation catalogs: UI strings in every language (paperless-ngx: 62% of its chunks)
+        ("src-ui/messages.xlf", C.translation),
+        ("src-ui/src/locale/messages.de_DE.xlf", C.translation),
+        ("src/locale/de_DE/LC_MESSAGES/django.po", C.translation),
+        ("po/app.pot", C.translation),
+        ("App/Resources/Strings.fr-CA.resx", C.translation),
+        ("app/src/main/res/values-pt-rBR/strings.xml", C.translation),
+        ("src/main/resources/messages_de.properties", C.translation),
+        ("config/locales/pt-BR.yml", C.translation),
+        ("web/public/locales/fr/common.json", C.translation),
+        # …but not the default-language resources code reads, nor config beside them
+        ("App/Resources/Strings.resx", C.normal),
+        ("app/src/main/res/values/strings.xml", C.normal),
+        ("src/main/resources/messages.properties", C.normal),
+        ("config/locales/settings.yml", C.normal),
+        ("src/i18n/index.ts", C.normal),
+        ("src/app/policy.ts", C.normal),
     ],
 )
 def test_issue_18_rules(path: str, category: Category) -> None:
@@ -133,6 +150,10 @@ def _repo(root: Path) -> Path:
         ".gitattributes": "api/schema.json -diff\n",
         "__tests__/test_config.c": C_FILE.format(name="TEST_PORT"),
         "README.md": "# Server\n\nSet SERVER_PORT to choose the port.\n",
+        "locale/de/LC_MESSAGES/server.po": (
+            '#: src/config.c:2\nmsgid "Set SERVER_PORT to choose the port."\n'
+            'msgstr "SERVER_PORT legt den Port fest."\n'
+        ),
     }
     for rel, text in files.items():
         path = root / rel
@@ -161,7 +182,13 @@ def test_exclusions_are_reported_never_indexed_and_can_be_overridden(tmp_path: P
     assert "^deps/" in skipped["deps/lua/src/loslib.c"]  # the rule, with its source
     assert "generated file" in skipped["gen/orders.pb.go"]
     assert "-diff" in skipped["api/schema.json"]
-    excluded = {"deps/lua/src/loslib.c", "gen/orders.pb.go", "api/schema.json"}
+    assert "translation catalog" in skipped["locale/de/LC_MESSAGES/server.po"]
+    excluded = {
+        "deps/lua/src/loslib.c",
+        "gen/orders.pb.go",
+        "api/schema.json",
+        "locale/de/LC_MESSAGES/server.po",
+    }
     assert not excluded & set(chunked)
     assert {"src/config.c", "README.md", "__tests__/test_config.c"} <= set(chunked)
     assert chunked[-1] == "__tests__/test_config.c"  # tests are indexed after everything else
