@@ -41,6 +41,9 @@ _ACCEPTED_NAME = re.compile(
     re.IGNORECASE,
 )
 _ASSIGNMENT = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$")
+_YAML_STYLE = re.compile(r"^(?:export\s+)?([A-Z_][A-Z0-9_]*):(?:\s+(.*))?$")
+"""`KEY: value`, which Ruby's dotenv reads as `KEY=value` (and some tools' env files use); an
+upper-case name only, so that prose (`Note: …`) stays prose."""
 _BARE_NAME = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)$")
 _COMMENTED_ASSIGNMENT = re.compile(r"^#+\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*=")
 
@@ -138,7 +141,7 @@ def read_assignments(source: SourceFile, result: AnalyzerResult, analyzer: str) 
                 comments = []
             index += 1
             continue
-        match = _ASSIGNMENT.match(raw)
+        match = _ASSIGNMENT.match(raw) or _YAML_STYLE.match(raw)
         if match is None:
             bare = _BARE_NAME.match(raw)
             if bare is not None and bare.group(1) != "export":
@@ -152,7 +155,7 @@ def read_assignments(source: SourceFile, result: AnalyzerResult, analyzer: str) 
                 continue
         else:
             name = match.group(1)
-            value = _read_value(lines, index, match.group(2))
+            value = _read_value(lines, index, match.group(2) or "")
             if value.error is not None:
                 result.warn(source, f"{name}: {value.error}", index + 1, analyzer)
         start = index + 1

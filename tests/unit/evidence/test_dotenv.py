@@ -259,3 +259,23 @@ def test_interpolation_reads_other_variables() -> None:
     assert facts["UNSET"].required and facts["UNSET"].default is None
     assert facts["DB_HOST"].default == "db"  # defined in the file: not duplicated
     assert sorted(facts) == ["DATABASE_URL", "DB_HOST", "DB_PORT", "UNSET", "X"]
+
+
+def test_colon_style_lines_are_assignments_too() -> None:
+    # Ruby's dotenv (and tools that follow it) read `KEY: value` as `KEY=value`.
+    text = (
+        "# Directory server\n"
+        "DIRECTORY_URL: ldap://localhost:3890\n"  # 2
+        'BASE_DN: "dc=example,dc=org"\n'  # 3
+        "BIND_TIMEOUT:\n"  # 4: declared, no value
+        "Note: read the manual\n"  # 5: prose, not a variable
+        "see https://example.org/setup: it explains\n"  # 6: prose
+    )
+    result = analyze(text)
+    facts = {f.name: f for f in result.facts if isinstance(f, ConfigParameter)}
+    assert facts["DIRECTORY_URL"].default == "ldap://localhost:3890"
+    assert facts["BASE_DN"].default == "dc=example,dc=org"
+    assert lines(facts["BASE_DN"]) == [(3, 3)]
+    assert "BIND_TIMEOUT" in facts and facts["BIND_TIMEOUT"].default is None
+    assert [w.line for w in result.warnings] == [5, 6]
+    assert "Note" not in facts
