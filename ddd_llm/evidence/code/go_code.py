@@ -102,9 +102,29 @@ def _join(prefix: str, path: str) -> str:
     return prefix.rstrip("/") + "/" + path.lstrip("/")
 
 
+_JOINS = frozenset({"path.Join", "url.JoinPath"})
+
+
+def _under_prefix(f: GoFile, node: ts.Node) -> str | None:
+    """The literal end of a path built on a route prefix: `path.Join(prefix, "/-/healthy")`,
+    `prefix + "/healthz"` (served at that path when the prefix is the default root)."""
+    last: ts.Node | None = None
+    if node.type == "call_expression" and flat(node.child_by_field_name("function")) in _JOINS:
+        parts = args(node.child_by_field_name("arguments"))
+        last = parts[-1] if len(parts) >= 2 else None
+    elif node.type == "binary_expression" and _ts.text(node.child_by_field_name("operator")) == "+":
+        last = node.child_by_field_name("right")
+    tail = f.key(last)
+    if not tail:
+        return None
+    return "/" + tail.lstrip("/")
+
+
 def _route_path(f: GoFile, passed: list[ts.Node], grouped: bool) -> tuple[str, ts.Node] | None:
     for node in passed[:2]:
         value = f.key(node)
+        if value is None:
+            value = _under_prefix(f, node)
         if value is None:
             continue
         value = re.sub(r"^[A-Z]+\s+", "", value.strip())  # Go 1.22 "GET /livez"

@@ -523,6 +523,31 @@ def test_health_routes_across_frameworks() -> None:
     assert lines(health["/_healthz"]) == [(line_of(ROUTES, '"/_healthz"'),) * 2]
 
 
+PREFIXED = """
+package main
+
+import (
+    "net/http"
+    "path"
+)
+
+func serve(routePrefix string) {
+    http.HandleFunc(path.Join(routePrefix, "/-/healthy"), healthy)
+    http.HandleFunc(routePrefix+"/readyz", ready)
+    http.HandleFunc(path.Join(routePrefix, "/metrics"), metrics)
+    http.HandleFunc(path.Join(routePrefix, "/targets/{name}/health"), target)
+    http.HandleFunc(strings.TrimSuffix(routePrefix, "/healthz"), other)
+}
+"""
+
+
+def test_health_routes_under_a_route_prefix() -> None:
+    result = run(PREFIXED)
+    health = {f.target: f for f in result.facts if isinstance(f, HealthCheck)}
+    assert set(health) == {"/-/healthy", "/readyz"}  # not /metrics, not a path parameter
+    assert lines(health["/-/healthy"]) == [(line_of(PREFIXED, '"/-/healthy"'),) * 2]
+
+
 def test_literal_listen_port() -> None:
     result = run(ROUTES)
     ports = [f for f in result.facts if isinstance(f, ResourceRequirement)]
