@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
+from ddd_llm.evidence.deploy._reach import reached_dependencies
 from ddd_llm.models import Citation, Dependency, FactBase, Service, id_key, make_fact_id
 
 NOT_PACKAGES = frozenset(
@@ -71,6 +72,7 @@ class ServiceResolver:
         directories: set[str],
     ) -> None:
         self.known = {normalise(s.name): s.name for s in services}
+        self.declared = {s.name.lower(): list(s.citations) for s in services}
         # Owners only count for folders that exist: analyzers may guess (`python -m pkg`).
         self.owners = {
             d.strip("/"): s.lower()
@@ -124,7 +126,11 @@ class ServiceResolver:
         return None
 
     def resolve(self, facts: list[FactBase]) -> tuple[list[FactBase], list[Service]]:
-        """Facts with their services filled in, and the code packages that became services."""
+        """Facts with their services filled in, and the code packages that became services.
+
+        Once every setting has its owner, a URL in one that reaches another deployed service
+        (by its name, or at a port that service publishes on the host) adds the runtime
+        dependency it implies (`deploy/_reach.py`)."""
         out: list[FactBase] = []
         packages: dict[str, Citation] = {}
         for fact in facts:
@@ -137,6 +143,7 @@ class ServiceResolver:
                     if normalise(owner) not in self.known:
                         packages.setdefault(owner, fact.citations[0])
             out.append(fact)
+        out.extend(reached_dependencies(out, self.declared))
         extra = [
             Service(name=name, kind="code-package", citations=[cite])
             for name, cite in sorted(packages.items())

@@ -6,7 +6,6 @@ import posixpath
 import re
 from collections.abc import Iterator
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 import yaml
 
@@ -28,6 +27,7 @@ from ddd_llm.evidence.deploy._interpolate import (
     is_number,
     reference_params,
 )
+from ddd_llm.evidence.deploy._reach import url_endpoints
 from ddd_llm.evidence.yamlpos import Span, YamlList, YamlMap
 from ddd_llm.models import (
     Citation,
@@ -179,12 +179,7 @@ def _hosts(name: str, value: str) -> list[str]:
         if not part:
             continue
         if "://" in part:
-            try:
-                host = urlsplit(part).hostname
-            except ValueError:
-                host = None
-            if host:
-                hosts.append(host)
+            hosts.extend(endpoint.host for endpoint in url_endpoints(part))
             continue
         match = _HOST_PORT.match(part)
         if not match:
