@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ddd_llm import __version__
 from ddd_llm.atomic import atomic_write
-from ddd_llm.config import ExtractOptions
+from ddd_llm.config import EmbedModel, ExtractOptions
 from ddd_llm.errors import ConfigError, InputError
 from ddd_llm.evals.facts_score import (
     CitationScore,
@@ -121,6 +121,9 @@ class SuiteSpec(Strict):
     """`key` scoring with a model that asks nothing (`--llm none`): also dry-run each case to
     measure reachable recall (embeds the repository: slower)."""
     extract: SuiteExtract = Field(default_factory=SuiteExtract)
+    qa_embed_model: EmbedModel | None = None
+    """The embedding model of every QA run (`ask` retrieval), whatever the run's own: the ask
+    cassettes are keyed by the sources retrieved, which depend on it. None: the run's."""
     thresholds: Thresholds = Field(default_factory=Thresholds)
     cases: list[CaseSpec] = Field(min_length=1)
 
@@ -607,7 +610,9 @@ def run_suite(
         note = None
         if case.questions is not None and qa:
             say(f"{case.name}: asking {case.questions.name}")
-            note = score_questions(case, runs, options, work / case.name / "qa")
+            note = score_questions(
+                case, runs, suite_qa_options(suite, options), work / case.name / "qa"
+            )
         if record_dir is not None and case.cassettes is not None:
             _replace_cassettes(record_dir, case.cassettes)
             say(f"{case.name}: cassettes written to {case.cassettes}")
@@ -634,6 +639,13 @@ def run_suite(
         round(time.perf_counter() - started, 3),
         temperature,
     )
+
+
+def suite_qa_options(suite: Suite, options: ExtractOptions) -> ExtractOptions:
+    """`options` with the suite's pinned QA settings (its `qa_embed_model`)."""
+    if suite.spec.qa_embed_model is None:
+        return options
+    return replace(options, embed_model=suite.spec.qa_embed_model.value)
 
 
 def score_questions(

@@ -5,9 +5,14 @@
     .venv/bin/python evals/tools/run_ask_eval.py --llm local      # SmolLM2-135M (minutes)
     .venv/bin/python evals/tools/run_ask_eval.py --suite evals/real/suite.yaml --llm none
                                     # every case of a suite that names questions
+    .venv/bin/python evals/tools/run_ask_eval.py --suite evals/real/suite.yaml --llm replay
+                                    # each case's qa_cassettes (evals/tools/author_real_ask.py)
 
 Each fixture is extracted statically into a fresh temporary folder (as the cassettes
-expect); the response cache is off, so latencies are those of real calls.
+expect); the response cache is off, so latencies are those of real calls. A suite's
+`qa_embed_model` pins the embedding model of its runs. With --llm replay, a question whose
+request has no cassette (a replay miss) is answered from facts alone; the misses are
+listed and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import json
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +38,7 @@ from ddd_llm.evals.qa_score import (  # noqa: E402
     run_questions,
 )
 from ddd_llm.llm import ProviderSettings  # noqa: E402
+from ddd_llm.llm.replay import MISS  # noqa: E402
 
 QUESTIONS = ROOT / "evals" / "questions"
 CASSETTES = ROOT / "evals" / "cassettes" / "ask"
@@ -39,21 +46,28 @@ CASSETTES = ROOT / "evals" / "cassettes" / "ask"
 
 def question_sets(
     fixtures: list[str], suite: Path | None
-) -> list[tuple[str, Path, Path, Path | None]]:
-    """(name, repository, questions file, ask cassettes) of each question set to run."""
+) -> tuple[list[tuple[str, Path, Path, Path | None]], str | None]:
+    """(name, repository, questions file, ask cassettes) of each question set to run, and the
+    embedding model their runs are pinned to (a suite's `qa_embed_model`; None: the default)."""
     if suite is not None:
         from ddd_llm.evals.harness import load_suite
 
-        cases = [c for c in load_suite(suite).cases if c.questions is not None]
+        spec = load_suite(suite)
+        embed = spec.spec.qa_embed_model.value if spec.spec.qa_embed_model else None
         return [
             (c.name, c.repo, c.questions, c.qa_cassettes)
-            for c in cases
+            for c in spec.cases
             if c.questions is not None and (not fixtures or c.name in fixtures)
-        ]
+        ], embed
     names = fixtures or sorted(
         p.stem for p in QUESTIONS.glob("*.yaml") if not p.stem.endswith(".answers")
     )
-    return [(n, ROOT / "fixtures" / n, QUESTIONS / f"{n}.yaml", CASSETTES / n) for n in names]
+    return [(n, ROOT / "fixtures" / n, QUESTIONS / f"{n}.yaml", CASSETTES / n) for n in names], None
+
+
+def replay_misses(report: QaReport) -> list[str]:
+    """`id: warning` of each question whose request had no cassette."""
+    return [f"{r.id}: {w}" for r in report.results for w in r.warnings if MISS in w]
 
 
 def outcome_line(report: QaReport) -> str:
@@ -87,16 +101,19 @@ def main() -> int:
     os.environ.setdefault(
         "DDD_LLM_ONNX_DIR", str(ROOT.parent / "shared" / "models" / "all-MiniLM-L6-v2" / "onnx")
     )
-    targets = question_sets(args.fixtures, args.suite)
+    targets, embed_model = question_sets(args.fixtures, args.suite)
     wanted = set(args.ids.split(",")) if args.ids else None
     settings = AskSettings()
     if args.context_tokens:
         settings = AskSettings(context_tokens=args.context_tokens)
     reports: list[QaReport] = []
+    misses: list[str] = []
     for name, repo, question_file, cassettes in targets:
         questions = [q for q in load_questions(question_file) if wanted is None or q.id in wanted]
         if not questions:
             continue
+        if args.llm == "replay" and (cassettes is None or not cassettes.is_dir()):
+            print(f"{name}: no ask cassettes ({cassettes}); every question misses", flush=True)
         with tempfile.TemporaryDirectory() as tmp:
             options = ExtractOptions(
                 out_dir=Path(tmp),
@@ -109,14 +126,23 @@ def main() -> int:
                 no_cache=True,
                 timeout=300.0,
             )
+            if embed_model is not None:
+                options = replace(options, embed_model=embed_model)
             report = run_questions(repo, questions, options, settings=settings, name=name)
         reports.append(report)
         print("\n".join(report_lines(report)), flush=True)
         print(outcome_line(report), flush=True)
+        if args.llm == "replay":
+            misses += [f"{name} {m}" for m in replay_misses(report)]
     total = merge_reports(reports)
     print("\n" + report_lines(total)[-1])
     if args.json is not None:
         args.json.write_text(json.dumps(total.model_dump(mode="json"), indent=2) + "\n")
+    if misses:
+        print(f"\nREPLAY MISSES: {len(misses)} question(s) had no cassette", file=sys.stderr)
+        for miss in misses:
+            print(f"  {miss[:200]}", file=sys.stderr)
+        return 1
     return 0
 
 
