@@ -54,6 +54,10 @@ _MAP_VALUE = re.compile(r"^\s*(?:-\s+)?[^\s#][^#]*?:\s+(.*)$")
 _DEP_RANK = {"start_order": 0, "runtime": 1, "optional": 2}
 
 
+_DEV_FOLDERS = frozenset({".devcontainer"})
+"""Folders of development environments (VS Code / GitHub Codespaces dev containers)."""
+
+
 class _Facts:
     """Facts of one file, one per id: a repeated id adds its citations to the first fact."""
 
@@ -368,8 +372,17 @@ class ComposeAnalyzer:
         context_dir = repo_dir(context)
         if context_dir is None:
             return
+        # A development container (`.devcontainer/`) builds from the whole repository to edit
+        # it, not to run it: it owns only its own folder, never the code it mounts.
+        parts = source.path.split("/")[:-1]
+        dev = next(
+            ("/".join(parts[: i + 1]) for i, p in enumerate(parts) if p in _DEV_FOLDERS), None
+        )
+        if dev is not None and not (context_dir + "/").startswith(dev + "/"):
+            context_dir = None
         # Two services built from one context: the first keeps it, so the result is stable.
-        result.owners.setdefault(context_dir, name)
+        if context_dir is not None:
+            result.owners.setdefault(context_dir, name)
         if isinstance(dockerfile, str) and "/" in dockerfile.strip("./"):
             dockerfile_dir = repo_dir(posixpath.join(context, posixpath.dirname(dockerfile)))
             if dockerfile_dir is not None and dockerfile_dir != context_dir:

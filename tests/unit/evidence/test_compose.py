@@ -191,6 +191,25 @@ def test_build_contexts_become_owners_relative_to_the_repo_root() -> None:
     assert top.owners == {"": "app"}
 
 
+def test_a_development_container_owns_its_folder_not_the_code_it_edits() -> None:
+    spec = """
+        services:
+          dev:
+            build:
+              context: ..
+              dockerfile: .devcontainer/Dockerfile
+          tools:
+            build: ./tools
+        """
+    dev = run(spec, path=".devcontainer/docker-compose.yml")
+    assert dev.owners == {".devcontainer": "dev", ".devcontainer/tools": "tools"}
+    nested = run(spec, path="web/.devcontainer/compose.yaml")
+    assert nested.owners == {"web/.devcontainer": "dev", "web/.devcontainer/tools": "tools"}
+    # The same file anywhere else is a deployment: it owns what it builds.
+    deployed = run(spec, path="deploy/docker-compose.yml")
+    assert deployed.owners == {"": "dev", ".devcontainer": "dev", "deploy/tools": "tools"}
+
+
 def test_depends_on_map_form_keeps_condition_and_required_false_is_optional() -> None:
     got = facts(
         run(
