@@ -15,6 +15,11 @@ NOT_PACKAGES = frozenset(
     "deploy deployment deployments config configs conf etc".split()
 )
 """Top-level folders that hold no service's entry point: never named as a code package."""
+PACKAGE_FOLDERS = frozenset(
+    "modules packages apps services cmd crates libs plugins components projects src".split()
+)
+"""Top-level folders that hold packages, one per subfolder (`modules/<name>`, `cmd/<name>`):
+a package is named by its own folder, never by the folder of all of them."""
 
 
 def normalise(name: str) -> str:
@@ -119,9 +124,14 @@ class ServiceResolver:
             hit = self.known_folder(PurePosixPath(folder).name)
             if hit:
                 return hit
-        # (3) with no deployment artifact at all, the top-level package
+        # (3) with no deployment artifact at all, the top-level package (the one inside a
+        # folder of packages: `modules/db_instance`, `crates/server`)
         if not self.deployed and parents:
             top = PurePosixPath(parents[-1]).name.lower()
+            if top in PACKAGE_FOLDERS:
+                if len(parents) < 2:
+                    return None
+                top = PurePosixPath(parents[-2]).name.lower()
             return None if top in NOT_PACKAGES else top
         return None
 

@@ -109,6 +109,11 @@ def test_service_resolver_rules() -> None:
     bare = ServiceResolver([], {}, {"mypkg"})
     assert bare.owner("mypkg/cli.py") == "mypkg"  # no deployment: top-level package
     assert bare.owner("setup.py") is None
+    # A folder of packages names none itself: each package is its own subfolder.
+    assert bare.owner("modules/db_instance/main.tf") == "db_instance"
+    assert bare.owner("crates/server/src/main.rs") == "server"
+    assert bare.owner("src/main.rs") is None  # the crate's own sources: repository-wide
+    assert bare.owner("docs/ops/guide.md") is None
 
 
 def test_start_order_is_topological_with_deterministic_ties_and_cycles() -> None:
