@@ -6,14 +6,16 @@
 
 Corpus: the chunks `extract` would index from evals/real/*/repo and fixtures/* (what the
 model may be shown). Every variant uses the same threads (DDD_LLM_EMBED_THREADS, default:
-the usable cores) and the same batch size (ddd_llm/index/embed.py EMBED_BATCH):
+the usable cores) and the same batch size (ddd_llm/index/embed.py EMBED_BATCH), except that
+the index embeds with int8 one text per pass (ddd_llm/index/quantize.py INT8_BATCH):
 
 - chromadb EF: chromadb's own ONNXMiniLM_L6_V2 (every text padded to 256 tokens), the
   function the index used before, for reference;
 - raw fp32 / raw int8: the embedder alone (`Embedder.raw`: tokenise each batch, run the
   session, pool), texts in corpus order, nothing stored;
 - index fp32 / index int8: `ChunkIndex.sync` into a fresh chroma folder (texts of similar
-  length batched together, repeats embedded once, vectors written 512 chunks at a time);
+  length batched together, int8 one at a time, repeats embedded once, vectors written 512
+  chunks at a time);
 - re-run: `sync` again on the unchanged index (nothing to embed).
 
 Variants run interleaved on slices of `--slice` chunks (who goes first rotates), so load from
@@ -37,6 +39,7 @@ from typing import Any
 
 from ddd_llm.chunk.chunker import Chunk, chunk_file
 from ddd_llm.index.embed import EMBED_BATCH, Embedder, embed_threads
+from ddd_llm.index.quantize import INT8_BATCH
 from ddd_llm.index.store import ChunkIndex, find_onnx_dir, load_embedder, persistent_client
 from ddd_llm.scan.scanner import scan
 
@@ -136,7 +139,8 @@ def throughput(chunks: list[Chunk], slice_size: int, models: list[str]) -> dict[
     cpu_rates = {name: len(texts) / seconds for name, seconds in cpu.items()}
     print(
         f"\n{len(texts)} chunks ({len(set(texts))} distinct) in {len(slices)} slices, "
-        f"threads {threads}, batch {EMBED_BATCH}, load average {os.getloadavg()[0]:.1f} at the end"
+        f"threads {threads}, batch {EMBED_BATCH} (index int8: {INT8_BATCH}), "
+        f"load average {os.getloadavg()[0]:.1f} at the end"
     )
     print(f"  {'variant':18} {'chunks/s':>9} {'(CPU s)':>9} {'wall s':>8} {'CPU s':>8}")
     for name in names:

@@ -94,9 +94,10 @@ class ExtractOptions:
     (vendored, generated, lock, …: ddd_llm/scan/linguist.py)."""
     exclude: tuple[str, ...] = ()
     """Globs of files neither analyzed nor shown to the model (--include wins)."""
-    embed_model: str = "fp32"
-    """The index's embedding model: fp32 (all-MiniLM-L6-v2 as shipped) or int8 (its
-    dynamically quantized copy, ddd_llm/index/quantize.py); each has its own collection."""
+    embed_model: str = "int8"
+    """The index's embedding model: int8 (all-MiniLM-L6-v2's dynamically quantized copy,
+    ddd_llm/index/quantize.py: about twice as fast, same retrieval quality in
+    benchmarks/index_throughput.py) or fp32 (as shipped); each has its own collection."""
     site: bool = False
     """After the artifacts, write the docs site (mkdocs.yml, docs/, catalog-info.yaml) into
     OUT/site (ddd_llm/render/site.py)."""
@@ -301,8 +302,8 @@ class Settings(BaseSettings):
     no_index: bool = Field(False, description="skip chunk embedding and the vector index")
     embed_model: EmbedModel = Field(
         EmbedModel(_D.embed_model),
-        description="index embedding model: fp32 (as shipped) or int8 (a quantized copy made "
-        "once and cached: about twice as fast, slightly worse retrieval; its own index)",
+        description="index embedding model: int8 (a quantized copy made once and cached: "
+        "about twice as fast) or fp32 (as shipped); each has its own index",
     )
     max_file_bytes: int = Field(
         _D.max_file_bytes, ge=1, description="skip files larger than this",

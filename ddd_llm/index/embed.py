@@ -9,7 +9,8 @@ What differs from chromadb's own function, whose vectors these are (fp32: equal 
 tests/unit/test_index_embed.py):
 
 - a batch is padded to its longest text, not to 256 tokens, and batches are formed from
-  texts of similar length (attention masks make padding irrelevant to the result);
+  texts of similar length (attention masks make padding irrelevant to the result in fp32;
+  the int8 copy runs one text per pass, index/quantize.py INT8_BATCH says why);
 - identical texts (licence headers, generated boilerplate) are embedded once;
 - one session per model file and process, with its intra-op threads set
   (DDD_LLM_EMBED_THREADS; default: the cores this process may use).

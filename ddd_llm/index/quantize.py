@@ -2,11 +2,9 @@
 
     int8_model(onnx_dir, cache=None) -> Path    the copy, made on first use and cached
 
-`--embed-model int8` uses it: about twice as fast, and in benchmarks/index_throughput.py's
-quality pass it cites and reaches exactly what fp32 does (benchmarks/results/
-issue18-int8-2026-12-04.txt). fp32 stays the default because the replayed model runs in
-evals/ were recorded against fp32 retrieval: under int8 some excerpts differ, so those
-cassettes must be re-recorded with the local model before the default can change.
+It is the index's default model (`--embed-model fp32` runs the shipped one): about twice
+as fast, and in benchmarks/index_throughput.py's quality pass it cites and reaches exactly
+what fp32 does (benchmarks/results/issue18-int8-2026-12-04.txt).
 
 The copy is derived from the shipped model.onnx only (no calibration data): the 36 weight
 MatMuls quantized per output channel to int8, activations quantized on the fly (the attention
@@ -34,6 +32,13 @@ MODEL_CACHE_ENV = "DDD_LLM_MODEL_CACHE"
 RECIPE = "q1-matmul-int8-per-channel"
 """Names how the copy is made; part of its folder name, so a new recipe makes a new copy."""
 INT8_FILE = "model-int8.onnx"
+INT8_BATCH = 1
+"""Texts per forward pass of the int8 copy. Its activations are quantized with one scale per
+tensor, so in a batch a text's vector depends on the texts (and padding) beside it, by up to
+0.03 a component: the same repository embedded in another order (an extraction's shortlists
+first, then `ask` the rest) then ranks some excerpts differently. One text per pass makes a
+vector a function of its text alone, and was no slower here than 32 per pass (41.6 against
+37.8 chunks/s on 768 chunks of evals/real and fixtures, 2 cores)."""
 
 
 def model_cache() -> Path:

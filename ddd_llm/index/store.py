@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 from ddd_llm.chunk.chunker import Chunk
 from ddd_llm.errors import IndexUnavailable
-from ddd_llm.index.embed import EMBED_THREADS_ENV, Embedder
-from ddd_llm.index.quantize import int8_model
+from ddd_llm.index.embed import EMBED_BATCH, EMBED_THREADS_ENV, Embedder
+from ddd_llm.index.quantize import INT8_BATCH, int8_model
 from ddd_llm.models import IndexStats
 
 if TYPE_CHECKING:
@@ -103,9 +103,14 @@ def load_embedder(model: str = "fp32") -> Embedder:
             hint=f"set {ONNX_DIR_ENV} to a folder holding the ONNX model files, or run once "
             "on a connected machine so chromadb downloads it",
         )
-    model_file = onnx_dir / "model.onnx" if model == "fp32" else int8_model(onnx_dir)
+    if model == "fp32":
+        model_file, batch = onnx_dir / "model.onnx", EMBED_BATCH
+    else:
+        model_file, batch = int8_model(onnx_dir), INT8_BATCH
     try:
-        embedder = Embedder(model_file, onnx_dir / "tokenizer.json", model_label(model))
+        embedder = Embedder(
+            model_file, onnx_dir / "tokenizer.json", model_label(model), batch=batch
+        )
         embedder(["warm-up"])
     except Exception as exc:  # noqa: BLE001 - onnxruntime raises many kinds of errors
         raise IndexUnavailable(

@@ -23,11 +23,11 @@ def test_rerun_embeds_nothing_and_one_file_change_embeds_only_its_chunks(
     repo = tmp_path / "repo"
     shutil.copytree(FIXTURES / "compose-shop", repo)
     out = tmp_path / "out"
-    first = prepare(repo, ExtractOptions(out_dir=out)).index_stats
+    first = prepare(repo, ExtractOptions(out_dir=out, embed_model="fp32")).index_stats
     assert first.available and first.embedded == first.chunks > 0
     assert first.model == "all-MiniLM-L6-v2/fp32"
 
-    second = prepare(repo, ExtractOptions(out_dir=out)).index_stats
+    second = prepare(repo, ExtractOptions(out_dir=out, embed_model="fp32")).index_stats
     assert (second.embedded, second.removed, second.chunks) == (0, 0, first.chunks)
 
     readme = repo / "README.md"
@@ -35,7 +35,7 @@ def test_rerun_embeds_nothing_and_one_file_change_embeds_only_its_chunks(
     from ddd_llm.chunk.chunker import chunk_file
 
     before = {c.id for c in chunk_file("README.md", readme.read_text())}
-    third = prepare(repo, ExtractOptions(out_dir=out)).index_stats
+    third = prepare(repo, ExtractOptions(out_dir=out, embed_model="fp32")).index_stats
     assert 1 <= third.embedded <= len(before)
     # Only README chunks changed: everything else stayed embedded.
     assert third.chunks - third.embedded >= first.chunks - len(before)
@@ -44,7 +44,7 @@ def test_rerun_embeds_nothing_and_one_file_change_embeds_only_its_chunks(
 def test_index_is_searchable(tmp_path: Path, onnx_dir: Path) -> None:
     from ddd_llm.index.store import ChunkIndex, persistent_client
 
-    prepare(FIXTURES / "compose-shop", ExtractOptions(out_dir=tmp_path))
+    prepare(FIXTURES / "compose-shop", ExtractOptions(out_dir=tmp_path, embed_model="fp32"))
     index = ChunkIndex(persistent_client(tmp_path / "index"), "chunks", load_embedding_function())
     hits = index.query("postgres backup with pg_dump", n_results=3)
     assert hits and all(h.start_line >= 1 for h in hits)

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from ddd_llm.cli.app import app
 from ddd_llm.config import ExtractOptions
+from ddd_llm.index import store
 from ddd_llm.index.store import ChunkIndex, load_embedding_function, persistent_client
 from ddd_llm.pipeline import dry_run, prepare
 
@@ -54,7 +55,7 @@ def test_extract_without_a_model_embeds_nothing_and_the_first_ask_does(
     stats = index_of(out / "facts.json")
     assert stats["available"] and stats["embedded"] == 0
     assert stats["pending"] == stats["chunks"] and isinstance(stats["chunks"], int)
-    assert stats["chunks"] > 0 and stats["model"] == "all-MiniLM-L6-v2/fp32"
+    assert stats["chunks"] > 0 and stats["model"] == "all-MiniLM-L6-v2/int8"  # the default
     assert "index skipped" not in done.output and "left to embed" in done.output
 
     # Without the model, ask still answers, by words only, and says so.
@@ -111,9 +112,10 @@ def test_int8_vectors_go_to_their_own_collection(
 ) -> None:
     cache = tmp_path / "models"
     monkeypatch.setenv("DDD_LLM_MODEL_CACHE", str(cache))
+    monkeypatch.setattr(store, "_LOADED", {})  # an int8 session an earlier test loaded
     repo = small_repo(tmp_path / "repo")
     out, index_dir = tmp_path / "out", tmp_path / "index"
-    fp32 = ExtractOptions(out_dir=out, index_dir=index_dir)
+    fp32 = ExtractOptions(out_dir=out, index_dir=index_dir, embed_model="fp32")
     int8 = ExtractOptions(out_dir=out, index_dir=index_dir, embed_model="int8")
     dry_run(repo, fp32)
     made = prepare(repo, int8)

@@ -35,7 +35,11 @@ def test_a_dry_run_embeds_the_shortlists_and_leaves_the_rest_pending(
     monkeypatch.setattr(store, "SHORTLIST", 2)
     repo = many_files(tmp_path / "repo")
     options = ExtractOptions(
-        out_dir=tmp_path / "out", index_dir=tmp_path / "index", llm="none", kinds=("health_check",)
+        out_dir=tmp_path / "out",
+        index_dir=tmp_path / "index",
+        llm="none",
+        kinds=("health_check",),
+        embed_model="fp32",
     )
     said: list[str] = []
     plan, _model = dry_run(repo, options, notify=said.append)
@@ -59,7 +63,11 @@ def test_without_a_shortlist_the_dry_run_embeds_everything(
     monkeypatch.setattr(store, "SHORTLIST", None)
     repo = many_files(tmp_path / "repo")
     options = ExtractOptions(
-        out_dir=tmp_path / "out", index_dir=tmp_path / "index", llm="none", kinds=("health_check",)
+        out_dir=tmp_path / "out",
+        index_dir=tmp_path / "index",
+        llm="none",
+        kinds=("health_check",),
+        embed_model="fp32",
     )
     plan, _model = dry_run(repo, options)
     chunks = prepare(repo, ExtractOptions(out_dir=tmp_path / "o2", index=False)).chunks

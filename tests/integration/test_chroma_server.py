@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from benchmarks.synth_org import make_repo
 from ddd_llm.cli.app import app
 from ddd_llm.config import ExtractOptions
-from ddd_llm.index.store import collection_name, http_client
+from ddd_llm.index.store import collection_for, collection_name, http_client
 from ddd_llm.llm import ProviderSettings
 from ddd_llm.pipeline import dry_run, extract, prepare
 from tests.conftest import free_port
@@ -58,6 +58,11 @@ def collections(url: str) -> list[str]:
     return sorted(c.name for c in http_client(url).list_collections())
 
 
+def int8_collection(repo: str, commit: str | None) -> str:
+    """The default (int8) model's collection of a repository and commit: `<repo>-<commit>-int8`."""
+    return collection_for("int8", collection_name(repo, commit))
+
+
 def plan_of(repo: Path, out: Path, chroma: str | None) -> list[tuple[str, str]]:
     """What the model would be asked about: chosen by index queries, so by the store."""
     opts = ExtractOptions(
@@ -76,12 +81,12 @@ def test_shared_store_gives_the_embedded_stores_results(tmp_path: Path, chroma_u
     embedded = plan_of(repo, tmp_path / "local", None)
     shared = plan_of(repo, tmp_path / "shared", chroma_url)
     assert shared == embedded and len(shared) > 5
-    assert collection_name("alpha", None) in collections(chroma_url)
+    assert int8_collection("alpha", None) in collections(chroma_url)
 
     remote = extract(repo, ExtractOptions(out_dir=tmp_path / "r2", chroma_url=chroma_url))
     # The dry run already embedded them (and a run without a model embeds nothing anyway).
     assert remote.document.run.index.embedded == remote.document.run.index.pending == 0
-    assert remote.document.run.index.location == f"{chroma_url}#alpha-worktree"
+    assert remote.document.run.index.location == f"{chroma_url}#alpha-worktree-int8"
 
 
 def test_a_new_commit_gets_its_own_collection_seeded_from_the_last(
@@ -110,7 +115,7 @@ def test_a_new_commit_gets_its_own_collection_seeded_from_the_last(
     two = prepare(repo, opts).index_stats
     assert 0 < two.embedded < two.chunks  # only the changed file's chunks
     names = collections(chroma_url)
-    assert collection_name("beta", first) in names and collection_name("beta", second) in names
+    assert int8_collection("beta", first) in names and int8_collection("beta", second) in names
 
 
 def test_batch_cli_with_a_chroma_server(tmp_path: Path, chroma_url: str) -> None:
@@ -126,7 +131,7 @@ def test_batch_cli_with_a_chroma_server(tmp_path: Path, chroma_url: str) -> None
         facts = json.loads((out / repo.name / "facts.json").read_text())
         assert facts["run"]["index"]["available"] is True
         assert not (out / repo.name / "index").exists()  # nothing embedded locally
-        assert collection_name(repo.name, None) in collections(chroma_url)
+        assert int8_collection(repo.name, None) in collections(chroma_url)
 
     down = CliRunner().invoke(
         app,

@@ -1,4 +1,5 @@
-"""ddd_llm.index.quantize: the int8 copy (--embed-model int8) is made once, ranks as fp32 does."""
+"""ddd_llm.index.quantize: the int8 copy is the default model, made once, ranks as fp32 does, and
+embeds a text the same whatever is embedded with it."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import numpy as np
 import pytest
 
 from ddd_llm.config import ExtractOptions
+from ddd_llm.index import store
 from ddd_llm.index.embed import Embedder
-from ddd_llm.index.quantize import INT8_FILE, RECIPE, int8_model
+from ddd_llm.index.quantize import INT8_FILE, MODEL_CACHE_ENV, RECIPE, int8_model
 
 PASSAGES = [
     "Back up the database with pg_dump -Fc shop > shop.dump, then pg_restore --list the dump.",
@@ -41,9 +43,9 @@ def copy(shipped: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return int8_model(shipped, tmp_path_factory.mktemp("models"))
 
 
-def test_fp32_stays_the_default_model_and_int8_is_chosen_by_name() -> None:
-    assert ExtractOptions().embed_model == "fp32"
-    assert ExtractOptions(embed_model="int8").embed_model == "int8"
+def test_int8_is_the_default_model() -> None:
+    assert ExtractOptions().embed_model == "int8"
+    assert ExtractOptions(embed_model="fp32").embed_model == "fp32"
 
 
 def test_the_copy_is_made_once_under_its_recipe(copy: Path, shipped: Path) -> None:
@@ -67,3 +69,20 @@ def test_int8_vectors_rank_as_fp32_ones(copy: Path, shipped: Path) -> None:
     for vectors in (a, b):
         scores = vectors[len(PASSAGES) :] @ vectors[: len(PASSAGES)].T
         assert [int(i) for i in scores.argmax(axis=1)] == [want for _, want in QUESTIONS]
+
+
+def test_an_int8_vector_does_not_depend_on_the_texts_embedded_with_it(
+    copy: Path, shipped: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Otherwise an index's vectors depend on the order it was filled in (a model run's
+    shortlists first, then `ask` the rest) and the same question retrieves other excerpts."""
+    monkeypatch.setenv(store.ONNX_DIR_ENV, str(shipped))
+    monkeypatch.setenv(MODEL_CACHE_ENV, str(copy.parents[2]))  # the module's copy, not ~
+    monkeypatch.setattr(store, "_LOADED", {})
+    int8 = store.load_embedder("int8")
+    texts = PASSAGES + [q for q, _ in QUESTIONS]
+    together = int8(texts)
+    assert all(np.array_equal(int8([t])[0], v) for t, v in zip(texts, together, strict=True))
+    assert np.array_equal(int8(texts[::-1])[::-1], together)
+    # Why: one batch of them all (activations scaled per tensor) gives other vectors.
+    assert not np.allclose(int8.raw(texts, len(texts)), together, atol=1e-4)
