@@ -27,7 +27,7 @@ visible marker and the reason, `contradicted` ones never. The rules:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ from ddd_llm.verify.consistency import cross_artifact_checks
 from ddd_llm.verify.docs_dependency import CHECK as DOCS_STATE_IT
 from ddd_llm.verify.docs_dependency import docs_dependency_check
 from ddd_llm.verify.documented import chart_reads_check, documented_procedure_check
+from ddd_llm.verify.published_port import published_port_keys
 from ddd_llm.verify.roles import (
     LineOwners,
     bound_numbers,
@@ -625,9 +626,15 @@ def _with(fact: FactBase, status: Status, checks: list[Check], **update: Any) ->
 
 
 def verify_static(
-    fact: FactBase, files: RepoText, conflicts: list[Conflict], extra: list[Check]
+    fact: FactBase,
+    files: RepoText,
+    conflicts: list[Conflict],
+    extra: list[Check],
+    ports: Sequence[ResourceRequirement] = (),
 ) -> FactBase:
     checks = citation_checks(fact, files)
+    if isinstance(fact, Dependency):
+        checks = published_port_keys(fact, checks, files, ports)
     update: dict[str, Any] = {}
     for conflict in conflicts:
         # A deployment file setting a value other than the code's default is normal layering
@@ -777,6 +784,7 @@ def verify_claim(claim: FactBase, files: RepoText, view: StaticView) -> list[Che
         if extra is not None:
             checks.append(extra)
     if isinstance(claim, Dependency):
+        checks = published_port_keys(claim, checks, files, view.ports())
         checks.append(target_known_check(claim, view))
         if cited_code(claim, files).strip():
             checks.append(connection_check(claim, cited_code(claim, files)))
@@ -826,9 +834,10 @@ def verify(
     consistency, gaps = cross_artifact_checks(static_facts)
     result = VerifyResult(gaps=gaps)
     checked: dict[str, FactBase] = {}
+    ports = [f for f in static_facts if isinstance(f, ResourceRequirement) and f.resource == "port"]
     for fact in static_facts:
         checked[fact.id] = verify_static(
-            fact, files, by_conflict.get(fact.id, []), consistency.get(fact.id, [])
+            fact, files, by_conflict.get(fact.id, []), consistency.get(fact.id, []), ports
         )
     known = list(services)
     view = StaticView(
