@@ -15,11 +15,11 @@ NOT_PACKAGES = frozenset(
     "deploy deployment deployments config configs conf etc".split()
 )
 """Top-level folders that hold no service's entry point: never named as a code package."""
-PACKAGE_FOLDERS = frozenset(
-    "modules packages apps services cmd crates libs plugins components projects src".split()
-)
-"""Top-level folders that hold packages, one per subfolder (`modules/<name>`, `cmd/<name>`):
-a package is named by its own folder, never by the folder of all of them."""
+PACKAGE_FOLDERS = frozenset({"modules"})
+"""Top-level folders of independent modules, one per subfolder (Terraform's
+`modules/<name>`, each with its own variables): a module is named by its own folder. Not
+`cmd/` or `crates/`: a binary's library packages beside it are the same service, and naming
+the binary would set them apart from questions that name it."""
 
 
 def normalise(name: str) -> str:

@@ -111,8 +111,7 @@ def test_service_resolver_rules() -> None:
     assert bare.owner("setup.py") is None
     # A folder of packages names none itself: each package is its own subfolder.
     assert bare.owner("modules/db_instance/main.tf") == "db_instance"
-    assert bare.owner("crates/server/src/main.rs") == "server"
-    assert bare.owner("src/main.rs") is None  # the crate's own sources: repository-wide
+    assert bare.owner("modules/main.tf") is None
     assert bare.owner("docs/ops/guide.md") is None
 
 
