@@ -12,18 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ddd_llm.evidence.deploy._reach import published_port
 from ddd_llm.models import Check, Citation, Dependency, ResourceRequirement
 from ddd_llm.scan.repotext import RepoText, normalise
 
 KEY_CHECK = "cites_key"
-
-
-def host_port(value: str) -> str | None:
-    """The host side of a published port: `5200` of `5200:8080`, `127.0.0.1:5200:8080`."""
-    parts = value.split("/")[0].split(":")
-    if len(parts) < 2 or not parts[-2].isdigit():
-        return None
-    return parts[-2]
 
 
 def _calls(text: str, port: str) -> bool:
@@ -41,12 +34,12 @@ def published_port_keys(
     cited = {str(c) for c in claim.citations}
     published: dict[str, str] = {}  # citation → the host port the target publishes there
     for fact in ports:
-        port = host_port(fact.value or "")
+        port = published_port(fact.value)
         if port is None or normalise(fact.service or "") != target:
             continue
         for c in fact.citations:
             if str(c) in cited:
-                published[str(c)] = port
+                published[str(c)] = str(port)
     if not published:
         return checks
     texts = {str(c): _text(files, c) for c in claim.citations}
@@ -60,9 +53,9 @@ def published_port_keys(
             detail = f"{where} publishes host port {published[where]} of {claim.target}"
             out.append(Check(name=KEY_CHECK, passed=True, detail=detail))
         elif where is not None and (
-            port := next((p for p in published.values() if _calls(texts[where], p)), None)
+            called := next((p for p in published.values() if _calls(texts[where], p)), None)
         ):
-            detail = f"{where} calls port {port}, which {claim.target} publishes on the host"
+            detail = f"{where} calls port {called}, which {claim.target} publishes on the host"
             out.append(Check(name=KEY_CHECK, passed=True, detail=detail))
         else:
             out.append(check)

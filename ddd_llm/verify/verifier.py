@@ -230,7 +230,11 @@ def check_citation(files: RepoText, citation: Citation) -> tuple[Check, list[str
     return Check(name=name, passed=True, detail=f"{citation} exists"), cited
 
 
-def citation_checks(fact: FactBase, files: RepoText) -> list[Check]:
+def citation_checks(
+    fact: FactBase, files: RepoText, ports: Sequence[ResourceRequirement] = ()
+) -> list[Check]:
+    """Each citation resolves and holds a key of the fact; `ports` (the static port facts)
+    let a dependency reached at a published port be held without naming its target."""
     checks: list[Check] = []
     terms = key_terms(fact)
     cited_texts: list[tuple[Citation, str]] = []
@@ -271,6 +275,8 @@ def citation_checks(fact: FactBase, files: RepoText) -> list[Check]:
                     detail = f"{citation} holds {var!r}, which another cited line uses or defines"
                     break
         checks.append(Check(name="cites_key", passed=ok, detail=detail))
+    if isinstance(fact, Dependency) and ports:
+        return published_port_keys(fact, checks, files, ports)
     return checks
 
 
@@ -361,6 +367,11 @@ def _port_parts(value: str | None) -> set[str]:
     }
 
 
+def port_facts(facts: Iterable[FactBase]) -> list[ResourceRequirement]:
+    """The port requirements among facts (what a service listens on or publishes)."""
+    return [f for f in facts if isinstance(f, ResourceRequirement) and f.resource == "port"]
+
+
 @dataclass
 class StaticView:
     """Static facts indexed for finding the one a claim talks about."""
@@ -371,11 +382,7 @@ class StaticView:
     owners: LineOwners = field(default_factory=LineOwners)
 
     def ports(self) -> list[ResourceRequirement]:
-        return [
-            f
-            for f in self.by_id.values()
-            if isinstance(f, ResourceRequirement) and f.resource == "port"
-        ]
+        return port_facts(self.by_id.values())
 
     def accepted(self, fact: FactBase, name: str) -> list[Any]:
         """Values static evidence gives for a field (layered defaults count, all of them)."""
@@ -632,9 +639,7 @@ def verify_static(
     extra: list[Check],
     ports: Sequence[ResourceRequirement] = (),
 ) -> FactBase:
-    checks = citation_checks(fact, files)
-    if isinstance(fact, Dependency):
-        checks = published_port_keys(fact, checks, files, ports)
+    checks = citation_checks(fact, files, ports)
     update: dict[str, Any] = {}
     for conflict in conflicts:
         # A deployment file setting a value other than the code's default is normal layering
@@ -767,7 +772,7 @@ def scope_checks(claim: FactBase, files: RepoText, view: StaticView) -> list[Che
 
 
 def verify_claim(claim: FactBase, files: RepoText, view: StaticView) -> list[Check]:
-    checks = citation_checks(claim, files)
+    checks = citation_checks(claim, files, view.ports())
     checks.extend(scope_checks(claim, files, view))
     evidence = code_evidence_check(claim, files)
     if not evidence.passed and isinstance(claim, ConfigParameter):
@@ -784,7 +789,6 @@ def verify_claim(claim: FactBase, files: RepoText, view: StaticView) -> list[Che
         if extra is not None:
             checks.append(extra)
     if isinstance(claim, Dependency):
-        checks = published_port_keys(claim, checks, files, view.ports())
         checks.append(target_known_check(claim, view))
         if cited_code(claim, files).strip():
             checks.append(connection_check(claim, cited_code(claim, files)))
@@ -834,7 +838,7 @@ def verify(
     consistency, gaps = cross_artifact_checks(static_facts)
     result = VerifyResult(gaps=gaps)
     checked: dict[str, FactBase] = {}
-    ports = [f for f in static_facts if isinstance(f, ResourceRequirement) and f.resource == "port"]
+    ports = port_facts(static_facts)
     for fact in static_facts:
         checked[fact.id] = verify_static(
             fact, files, by_conflict.get(fact.id, []), consistency.get(fact.id, []), ports

@@ -42,27 +42,32 @@ def session_for(fixture: str, out: Path) -> AskSession:
     return open_session(FIXTURES / fixture, options)
 
 
-def show(fixture: str, session: AskSession) -> None:
-    for q in load_questions(QUESTIONS / f"{fixture}.yaml"):
+def show(questions_file: Path, session: AskSession, ids: set[str] | None = None) -> None:
+    """Print the request `ask` makes for each question (the sources an answer may use)."""
+    for q in load_questions(questions_file):
+        if ids is not None and q.id not in ids:
+            continue
         sources = session.retrieve(q.question)
-        request = session.request(q.question, sources)
         print(f"===== {q.id}: {q.question}")
+        if not sources:
+            print("(nothing retrieved: ask refuses without asking a model)")
+            continue
+        request = session.request(q.question, sources)
         print(request.messages[1]["content"])
 
 
-def author(fixture: str, session: AskSession) -> int:
-    folder = CASSETTES / fixture
+def author(
+    name: str, session: AskSession, questions_file: Path, answers_file: Path, folder: Path
+) -> int:
+    """Write `folder`'s cassettes afresh from the authored answers; the problems' count."""
     shutil.rmtree(folder, ignore_errors=True)
     problems = write_cassettes(
-        session,
-        load_questions(QUESTIONS / f"{fixture}.yaml"),
-        load_answers(QUESTIONS / f"{fixture}.answers.yaml"),
-        folder,
+        session, load_questions(questions_file), load_answers(answers_file), folder
     )
     for problem in problems:
-        print(f"{fixture}: {problem}", file=sys.stderr)
+        print(f"{name}: {problem}", file=sys.stderr)
     count = len(list(folder.glob("*.json"))) if folder.is_dir() else 0
-    print(f"{fixture}: {count} cassettes in {folder.relative_to(ROOT)}")
+    print(f"{name}: {count} cassettes in {folder.relative_to(ROOT)}")
     return len(problems)
 
 
@@ -82,9 +87,15 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             session = session_for(name, Path(tmp))
             if args.show:
-                show(name, session)
+                show(QUESTIONS / f"{name}.yaml", session)
             else:
-                problems += author(name, session)
+                problems += author(
+                    name,
+                    session,
+                    QUESTIONS / f"{name}.yaml",
+                    QUESTIONS / f"{name}.answers.yaml",
+                    CASSETTES / name,
+                )
     return 1 if problems else 0
 
 

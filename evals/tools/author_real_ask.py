@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -42,12 +41,10 @@ sys.path.insert(0, str(ROOT))
 from ddd_llm.apps.ask import AskSession, open_session  # noqa: E402
 from ddd_llm.config import ExtractOptions  # noqa: E402
 from ddd_llm.evals.harness import Case, Suite, load_suite, suite_qa_options  # noqa: E402
-from ddd_llm.evals.qa_score import (  # noqa: E402
-    Expected,
-    load_answers,
-    load_questions,
-    write_cassettes,
-)
+from ddd_llm.evals.qa_score import Expected, load_questions  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from author_ask_cassettes import author, show  # noqa: E402
 
 SUITE = ROOT / "evals" / "real" / "suite.yaml"
 
@@ -61,20 +58,6 @@ def answers_file(case: Case) -> Path:
 def session_for(suite: Suite, case: Case, out: Path) -> AskSession:
     options = suite_qa_options(suite, ExtractOptions(out_dir=out, llm="none", no_cache=True))
     return open_session(case.repo, options)
-
-
-def show(case: Case, session: AskSession, ids: set[str] | None) -> None:
-    assert case.questions is not None
-    for q in load_questions(case.questions):
-        if ids is not None and q.id not in ids:
-            continue
-        sources = session.retrieve(q.question)
-        print(f"===== {q.id}: {q.question}")
-        if not sources:
-            print("(nothing retrieved: ask refuses without asking a model)")
-            continue
-        request = session.request(q.question, sources)
-        print(request.messages[1]["content"])
 
 
 def _places(session: AskSession, item: Expected) -> list[tuple[str, int, int]]:
@@ -109,23 +92,6 @@ def ceiling(case: Case, session: AskSession) -> tuple[int, int, int]:
         if not all(seen):
             print(f"  {case.name} {q.id}: {sum(seen)}/{len(seen)} expected items retrieved")
     return len(answerable), full, some
-
-
-def author(case: Case, session: AskSession) -> int:
-    assert case.questions is not None and case.qa_cassettes is not None
-    folder = case.qa_cassettes
-    shutil.rmtree(folder, ignore_errors=True)
-    problems = write_cassettes(
-        session,
-        load_questions(case.questions),
-        load_answers(answers_file(case)),
-        folder,
-    )
-    for problem in problems:
-        print(f"{case.name}: {problem}", file=sys.stderr)
-    count = len(list(folder.glob("*.json"))) if folder.is_dir() else 0
-    print(f"{case.name}: {count} cassettes in {folder.relative_to(ROOT)}")
-    return len(problems)
 
 
 def main() -> int:
@@ -174,10 +140,14 @@ def main() -> int:
             continue
         with tempfile.TemporaryDirectory() as tmp:
             session = session_for(suite, case, Path(tmp))
+            assert case.questions is not None
             if args.show:
-                show(case, session, ids)
+                show(case.questions, session, ids)
             else:
-                problems += author(case, session)
+                assert case.qa_cassettes is not None
+                problems += author(
+                    case.name, session, case.questions, answers_file(case), case.qa_cassettes
+                )
     if args.ceiling:
         print(f"all: {totals[1]}/{totals[0]} fully retrieved, {totals[2]} at least partly")
     return 1 if problems else 0

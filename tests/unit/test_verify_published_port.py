@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ddd_llm.evidence.deploy._reach import published_port
 from ddd_llm.models import Check, Citation, Dependency, ResourceRequirement
 from ddd_llm.scan.repotext import RepoText
-from ddd_llm.verify.published_port import host_port, published_port_keys
+from ddd_llm.verify.published_port import published_port_keys
 from ddd_llm.verify.verifier import citation_checks
 
 COMPOSE = """\
@@ -105,9 +106,9 @@ def test_another_port_or_another_services_line_does_not(tmp_path: Path) -> None:
 
 
 def test_host_port_of_published_port_values() -> None:
-    assert host_port("5200:8080") == "5200"
-    assert host_port("127.0.0.1:5200:8080/tcp") == "5200"
-    assert host_port("8080") is None
+    assert published_port("5200:8080") == 5200
+    assert published_port("127.0.0.1:5200:8080/tcp") == 5200
+    assert published_port("8080") is None
 
 
 def test_extract_verifies_such_a_dependency(tmp_path: Path) -> None:
