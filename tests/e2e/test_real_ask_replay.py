@@ -126,3 +126,38 @@ def test_a_missing_cassette_shows_as_a_miss(
     unpinned = replace(suite, spec=suite.spec.model_copy(update={"qa_embed_model": None}))
     assert suite_qa_options(unpinned, ExtractOptions(embed_model="fp32")).embed_model == "fp32"
     assert suite_qa_options(suite, ExtractOptions(embed_model="fp32")).embed_model == "int8"
+
+
+NO_MODEL_ANSWERED = 54
+"""`ask --llm none` (quoted facts and passages): answerable questions answered with only
+supported citations, of 71 (measured 56 on 2026-12-04 after the wording change, 47 before)."""
+
+
+@pytest.fixture(scope="module")
+def no_model(suite: Suite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[QaReport]]:
+    root = tmp_path_factory.mktemp("real-ask-none")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("HOME", str(root / "home"))
+        env.setenv("DDD_LLM_ONNX_DIR", str(ONNX_DIR))
+        yield [
+            run_questions(
+                case.repo,
+                load_questions(case.questions),
+                suite_qa_options(suite, ExtractOptions(out_dir=root / case.name, llm="none")),
+                name=case.name,
+            )
+            for case in suite.cases
+            if case.questions is not None
+        ]
+
+
+def test_without_a_model_every_unanswerable_question_is_refused(
+    no_model: list[QaReport],
+) -> None:
+    results = [r for report in no_model for r in report.results]
+    answerable = [r for r in results if r.answerable]
+    assert (len(answerable), len(results) - len(answerable)) == (71, 37)
+    answered = [r.id for r in results if not r.answerable and not r.refused]
+    assert answered == []
+    good = [r.id for r in answerable if r.correct]
+    assert len(good) >= NO_MODEL_ANSWERED, sorted({r.id for r in answerable} - set(good))

@@ -25,7 +25,8 @@ from ddd_llm.apps.ask.passages import (
     PassageIndex,
     joined_words,
 )
-from ddd_llm.index.lexical import stems, tokenize_many
+from ddd_llm.apps.ask.wording import CONCEPTS
+from ddd_llm.index.lexical import tokenize_many
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
@@ -147,15 +148,6 @@ def lacks_phrase(m: Match, phrases: Sequence[Sequence[str]]) -> bool:
     """Whether the passage misses a word of every phrase asked for (a memory limit is not
     answered by a line holding only a limit)."""
     return bool(phrases) and all(any(t in m.missing for t in part) for part in phrases)
-
-
-CONCEPTS = stems(
-    "backup restore snapshot replica replication failover certificate tls retention memory cpu "
-    "disk healthcheck probe upgrade migration cluster schedule cron alert alerts monitoring "
-    "metrics quota rotation encryption"
-)
-"""Operations capabilities: a question about one the repository never mentions in any of
-its words (synonyms included) is not answered from it, whatever else the question shares."""
 
 
 def absent_concepts(terms: Sequence[str], index: PassageIndex) -> list[str]:

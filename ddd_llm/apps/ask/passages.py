@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
+from ddd_llm.apps.ask.wording import CONCEPTS, non_topic
 from ddd_llm.fact_fields import own_fields
 from ddd_llm.index.lexical import stem, stems, tokenize_many
 from ddd_llm.models import FactBase
@@ -75,7 +76,8 @@ SYNONYMS: tuple[str, ...] = (
     "variable variables var vars env",
     "interval period frequency every",
     "connection connections conn conns connect",
-    "reload hup sighup",
+    "reload hup sighup refresh",
+    "renew refresh",
     "start starts startup started restart restarts restarted",
     "cpu cpus core cores",
     "version versions",
@@ -90,21 +92,25 @@ SYNONYMS: tuple[str, ...] = (
     "key keys",
     "privilege privileges permission permissions",
     "several multiple multi many",
+    "extra additional",
     "schedule cron timer",
     "fail fails failed failing failure failures",
     "option options flag flags",
     "application applications app apps",
+    "production prod",
+    "development dev",
 )
 SOFT = stems(
     "default defaults value values set setting use used using run runs running need needs "
     "give given allowed allow should each every there which way new sample thing things "
     "keep kept file files change changes mean take state long often work worked works happen "
-    "single environment environments"
+    "single environment environments go goes setup"
 )
 """Words that ask rather than name: they weigh SOFT_WEIGHT. ("The Docker environment":
 the environment's name, held by its file's name or lines, is what the question names.)"""
 FUNCTION_WORDS = stems(
-    "from each much its it into onto via instead also while whilst whereas although though"
+    "from each much its it into onto via instead also while whilst whereas although though "
+    "other others another else"
 )
 """Words that carry no topic at all (besides the index's stop words): left out ("while
 indexing": the conjunction joins what the question names, it names nothing)."""
@@ -122,6 +128,9 @@ FILE_KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(^|/)appsettings[\w.-]*\.json$"), "configuration setting"),
     (re.compile(r"(^|/)\.?env[\w.-]*$|\.env[\w.-]*$"), "environment variable"),
 )
+OPERATIONS = CONCEPTS | stems(" ".join([*SYNONYMS, *(words for _, words in FILE_KINDS)]))
+"""Operations words, which always count however a question uses them: a capability (back
+up, rotate), a word of the synonym table (alive, listen), a kind of file (compose)."""
 _K8S_KIND = re.compile(r"^\s*kind:\s*(\w+)\s*$")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -500,7 +509,9 @@ def passages(lines: Mapping[str, Mapping[int, str]], facts: Iterable[FactBase]) 
     out: list[Passage] = []
     for i, r in enumerate(raws):
         body = frozenset(tokens[i])
-        named = frozenset(file_tokens[r.file_words]) - body
+        # What the file's name says holds for every window (a unit file's "service" too
+        # when its lines spell [Service] away from the question's words).
+        named = frozenset(file_tokens[r.file_words])
         context = frozenset(tokens[n + i]) - body - named
         out.append(
             Passage(
@@ -639,9 +650,15 @@ _PHRASES = (
     (re.compile(r"\bback(?:ed|ing)?[\s-]+up\b", re.I), "backup"),
     (re.compile(r"\bfail(?:ed|ing|s)?[\s-]+over\b", re.I), "failover"),
     (re.compile(r"\bset[\s-]+up\b", re.I), "setup"),
+    (re.compile(r"\bpick(?:ed|ing|s)?[\s-]+up\b", re.I), "reload"),
     (re.compile(r"\b(?:turn|switch)(?:ed|ing|s)?[\s-]+on\b", re.I), "enable"),
     (re.compile(r"\b(?:turn|switch)(?:ed|ing|s)?[\s-]+off\b", re.I), "disable"),
     (re.compile(r"\bhealth[\s-]+check(?:ed|s|ing)?\b", re.I), "health check"),
+    # "How long does it keep X", "how long are they kept": the retention of X.
+    (
+        re.compile(r"\bhow\s+long\b([^?.;]*?)\b(?:keeps?|kept|retain(?:s|ed)?|stored)\b", re.I),
+        r"\1 retention",
+    ),
 )
 _CLAUSE = re.compile(
     r",\s*(?:and|or|but)\s+|;\s*|\?\s*|\s+and\s+(?=(?:how|what|which|where|when|why|who)\b)", re.I
@@ -663,7 +680,10 @@ def question_terms(
     """A question's content stems: two-word verbs joined (back up → backup), asking words out.
 
     A prose compound (in-memory) counts as itself when the repository writes it so, else as
-    its words (trade-off → trade, off); `known` says what the repository holds.
+    its words (trade-off → trade, off); `known` says what the repository holds. A verb,
+    adjective or adverb the repository never uses is left out (wording.non_topic), unless
+    it is an operations word (back up, rotate, alive: CONCEPTS and SYNONYMS): a question
+    about a thing the repository never names still covers little of itself anywhere.
     """
     text = question
     for pattern, replacement in _PHRASES:
@@ -674,6 +694,10 @@ def question_terms(
         if known is not None and joined and not known(joined[0]):
             drop.update(joined)
     words = tokenize_many([text])[0]
+    if known is not None:
+        # How the operator words the action ("let the container receive", "decide") need
+        # not be the repository's words: such a word it never uses is left out.
+        drop |= {t for t in non_topic(text) if t not in OPERATIONS and not known(t)}
     return [t for t in words if t not in asking and t not in FUNCTION_WORDS and t not in drop]
 
 

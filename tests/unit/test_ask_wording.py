@@ -1,0 +1,79 @@
+"""`ask --llm none`: a question's wording (verbs, adjectives) the repository never uses does
+not count against an answer; a thing it names that the repository never names still does
+(ddd_llm.apps.ask.wording, passages.question_terms)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ddd_llm.apps.ask.wording import non_topic
+from tests.unit.test_ask_passages_evidence import ask, cited, knowledge
+
+
+def test_verbs_and_adjectives_word_a_question_nouns_and_names_name_it() -> None:
+    words = non_topic("How do I let the container receive pings sent by email?")
+    assert {"let", "receiv", "sent"} <= words
+    assert not {"contain", "ping", "email"} & words
+    # Outside the dictionary is a name, not wording: a Kubernetes kind, a unit.
+    assert not {"poddisruptionbudget", "kubernet", "gb"} & non_topic(
+        "Does the chart create a PodDisruptionBudget on Kubernetes for 50 GB?"
+    )
+
+
+def test_a_word_that_is_noun_or_verb_is_the_verb_after_a_subject_or_modal() -> None:
+    assert "pass" in non_topic("How do I pass options to the daemon?")
+    assert "pass" in non_topic("Which options should I pass?")
+    assert "pass" not in non_topic("Where is the database pass stored?")
+    # Used both ways in one question: it names something.
+    assert "test" not in non_topic("How do I test that the test endpoint answers?")
+
+
+SMTP_README = """\
+# Pinger
+
+## Email
+
+Pings can also arrive by email: set SMTPD_PORT and the container starts an SMTP listener
+on that port. Each message to <code>@example.org counts as a ping.
+"""
+
+
+def test_a_verb_the_repository_never_uses_does_not_refuse_what_it_answers(
+    tmp_path: Path,
+) -> None:
+    k = knowledge(tmp_path, {"README.md": SMTP_README})
+    result = ask(k, "How do I let the container receive pings sent by email?")
+    assert not result.not_found
+    assert any(c.startswith("README.md:") for c in cited(result))
+    # A thing the repository never names is still not answered by what shares the rest.
+    assert ask(k, "How do I let the container receive pings sent by pager?").not_found
+    assert ask(k, "How do I let the container receive pings sent by carrier pigeon?").not_found
+
+
+def test_an_operations_verb_the_repository_never_uses_still_refuses(tmp_path: Path) -> None:
+    readme = "# Relay\n\n## Connections\n\nThe relay forwards client connections upstream.\n"
+    k = knowledge(tmp_path, {"README.md": readme})
+    # "drain" is an operations capability: not wording, even as a verb.
+    assert ask(k, "How do I drain the relay's client connections?").not_found
+    assert not ask(k, "How does the relay handle client connections?").not_found
+
+
+STORE_TOML = """\
+# Interval between compactions of the snapshots and the write-ahead log on disk.
+compaction_interval = "15m"
+
+# How long to retain data for.
+retention = "120h"
+"""
+
+
+def test_how_long_something_is_kept_asks_for_its_retention(tmp_path: Path) -> None:
+    k = knowledge(tmp_path, {"store.toml": STORE_TOML})
+    result = ask(k, "How long does the store keep snapshot data, and which setting changes it?")
+    assert not result.not_found
+    assert "store.toml:4-5" in cited(result)
+    assert "store.toml:1-2" not in cited(result)
+    # How often something happens is no retention.
+    other = ask(k, "How often does the store compact its snapshots and write-ahead log?")
+    assert "store.toml:1-2" in cited(other)
+    assert "store.toml:4-5" not in cited(other)
