@@ -7,6 +7,9 @@
                                     # every case of a suite that names questions
     .venv/bin/python evals/tools/run_ask_eval.py --suite evals/real/suite.yaml --llm replay
                                     # each case's qa_cassettes (evals/tools/author_real_ask.py)
+    .venv/bin/python evals/tools/run_ask_eval.py --llm none \
+        --repo /tmp/fresh/lldap --questions benchmarks/heldout/lldap.yaml
+                                    # any question file on any checkout (held-out sets)
 
 Each fixture is extracted statically into a fresh temporary folder (as the cassettes
 expect); the response cache is off, so latencies are those of real calls. A suite's
@@ -93,6 +96,17 @@ def main() -> int:
     parser.add_argument(
         "--suite", type=Path, default=None, help="the cases of this suite file instead"
     )
+    parser.add_argument("--repo", type=Path, default=None, help="with --questions: a checkout")
+    parser.add_argument(
+        "--questions", type=Path, default=None, help="with --repo: its question file"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="keep each set's facts.json and index in OUT/<name> and reuse them on the next run "
+        "(default: a fresh temporary folder; reuse only while the extract code is unchanged)",
+    )
     parser.add_argument("--ids", default=None, help="comma-separated question ids (a subset)")
     parser.add_argument(
         "--context-tokens", type=int, default=None, help="token budget of the sources"
@@ -101,7 +115,11 @@ def main() -> int:
     os.environ.setdefault(
         "DDD_LLM_ONNX_DIR", str(ROOT.parent / "shared" / "models" / "all-MiniLM-L6-v2" / "onnx")
     )
+    if (args.repo is None) != (args.questions is None):
+        parser.error("--repo and --questions go together")
     targets, embed_model = question_sets(args.fixtures, args.suite)
+    if args.repo is not None:
+        targets = [(args.repo.name, args.repo, args.questions, None)]
     wanted = set(args.ids.split(",")) if args.ids else None
     settings = AskSettings()
     if args.context_tokens:
@@ -115,8 +133,9 @@ def main() -> int:
         if args.llm == "replay" and (cassettes is None or not cassettes.is_dir()):
             print(f"{name}: no ask cassettes ({cassettes}); every question misses", flush=True)
         with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) if args.out is None else args.out / name
             options = ExtractOptions(
-                out_dir=Path(tmp),
+                out_dir=out,
                 llm=args.llm,
                 provider_settings=ProviderSettings(
                     model=args.model,

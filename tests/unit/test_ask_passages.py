@@ -11,6 +11,7 @@ from ddd_llm.apps.ask.passages import (
     clauses,
     passages,
     question_terms,
+    widen,
 )
 
 
@@ -156,3 +157,20 @@ def test_a_word_written_as_code_names_a_parameter() -> None:
     assert "port" in identifiers("Which port is used if I do not set `port`?")
     assert "port" not in identifiers("Which port is used by default?")  # a plain word
     assert {"max_conns", "workers"} <= identifiers("Is `--max-conns` read, and `workers`?")
+
+
+def test_only_passages_holding_a_term_are_scored_and_nothing_else_is_lost() -> None:
+    index = PassageIndex(passages(REPO, []))
+    for question in (
+        "Where does the log go?",
+        "How do I back up every night?",
+        "Which user does the systemd service run as?",
+        "What is the max client connection limit?",
+    ):
+        wanted = question_terms(question, QUESTION_WORDS, index.known)
+        every = [index.score(wanted, p) for p in index.passages]
+        scored = sorted((m for m in every if m.coverage > 0), key=lambda m: m.rank())
+        assert best_matches(index, wanted) == scored
+        held = index.holding(wanted)
+        assert 0 < len(held) < len(index.passages)
+        assert all(p.holds(t for term in wanted for t in widen(term)) for p in held)

@@ -77,3 +77,14 @@ def test_how_long_something_is_kept_asks_for_its_retention(tmp_path: Path) -> No
     other = ask(k, "How often does the store compact its snapshots and write-ahead log?")
     assert "store.toml:1-2" in cited(other)
     assert "store.toml:4-5" not in cited(other)
+
+
+def test_wording_the_repository_uses_elsewhere_does_not_refuse_either(tmp_path: Path) -> None:
+    # "receive" and "sent" stand elsewhere in the repository, never with the answer: what
+    # the question names (pings, email, container) is answered whole without them.
+    notes = "# Notes\n\nReports are sent weekly. Admins receive a copy of each report.\n"
+    k = knowledge(tmp_path, {"README.md": SMTP_README, "docs/notes.md": notes})
+    result = ask(k, "How do I let the container receive pings sent by email?")
+    assert not result.not_found
+    assert all(c.startswith("README.md:") for c in cited(result))
+    assert ask(k, "How do I let the container receive pings sent by pager?").not_found

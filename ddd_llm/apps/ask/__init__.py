@@ -44,6 +44,7 @@ from ddd_llm.apps.ask.evidence import (
     row_name,
 )
 from ddd_llm.apps.ask.passages import (
+    OPERATIONS,
     SOFT,
     Match,
     Passage,
@@ -55,6 +56,7 @@ from ddd_llm.apps.ask.passages import (
     passages,
     question_terms,
 )
+from ddd_llm.apps.ask.wording import non_topic
 from ddd_llm.chunk.chunker import Chunk
 from ddd_llm.chunk.tokens import count_tokens
 from ddd_llm.config import build_cache, build_provider, output_dir
@@ -1053,6 +1055,16 @@ def passage_answer(
                     break
     if not good:
         good = _quoted_matches(knowledge, question, wanted)
+    if not good:
+        # As worded, nothing answers: what the question names may still be answered whole
+        # in other words ("let the container receive pings sent by email": the setting
+        # that starts the email listener).
+        wording = non_topic(question) - OPERATIONS
+        named_only = [t for t in wanted if t not in wording]
+        if named_only and len(named_only) < len(wanted):
+            # Part of the question, answered alone: the bar of one clause of several.
+            good = _answering(knowledge, query, named_only, CLAUSE_MIN, procedure)
+            wanted = named_only if good else wanted
     if not good and named and not _service_facts(knowledge, query):
         alone = _named_alone(knowledge, named, wanted, question)
         if alone is not None:

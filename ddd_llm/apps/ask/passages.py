@@ -568,10 +568,15 @@ class PassageIndex:
     def __init__(self, units: Sequence[Passage]) -> None:
         self.passages = list(units)
         df: dict[str, int] = {}
-        for p in self.passages:
+        postings: dict[str, list[int]] = {}
+        for i, p in enumerate(self.passages):
             for t in p.body | p.context | p.file_terms:
                 df[t] = df.get(t, 0) + 1
+                postings.setdefault(t, []).append(i)
         self.df = df
+        self.postings = postings
+        """Which passages hold each stem (only those can hold any of a question)."""
+        self._weights: dict[str, float] = {}
         n = max(1, len(self.passages))
         self.n = n
         self.absent_idf = math.log(1 + (n + 0.5) / 0.5)
@@ -582,9 +587,24 @@ class PassageIndex:
         return known[0] if known else None
 
     def weight(self, term: str) -> float:
-        count = sum(self.df.get(t, 0) for t in widen(term))
-        idf = math.log(1 + (self.n - count + 0.5) / (count + 0.5)) if count else self.absent_idf
-        return idf * (SOFT_WEIGHT if term in SOFT else 1.0)
+        found = self._weights.get(term)
+        if found is None:
+            count = sum(self.df.get(t, 0) for t in widen(term))
+            idf = math.log(1 + (self.n - count + 0.5) / (count + 0.5)) if count else self.absent_idf
+            found = self._weights[term] = idf * (SOFT_WEIGHT if term in SOFT else 1.0)
+        return found
+
+    def holding(
+        self, terms: Iterable[str], joined: Mapping[str, frozenset[str]] | None = None
+    ) -> list[Passage]:
+        """The passages that hold any of the terms (their synonyms and joined forms too), in
+        index order: the only ones a question's terms can score on."""
+        more = joined or {}
+        at: set[int] = set()
+        for term in set(terms):
+            for t in widen(term) | more.get(term, frozenset()):
+                at.update(self.postings.get(t, ()))
+        return [self.passages[i] for i in sorted(at)]
 
     def known(self, term: str) -> bool:
         return any(t in self.df for t in widen(term))
@@ -719,7 +739,7 @@ def best_matches(
 ) -> list[Match]:
     """Every passage that holds some of the question, best first."""
     joined = joined_words(question) if question else None
-    found = [index.score(terms, p, joined) for p in index.passages]
+    found = [index.score(terms, p, joined) for p in index.holding(terms, joined)]
     return sorted((m for m in found if m.coverage > 0), key=lambda m: m.rank())
 
 
