@@ -39,6 +39,9 @@ Scoring (what the numbers mean):
   (1.0 when nothing was cited).
 - citation_recall: expected items (locations and facts) of answerable questions that some
   cited location overlaps / those expected items.
+- right_file (per question): some cited location lies in a file that holds an expected or
+  `also` item (the looser "answered citing the right file"; the per-question verdict
+  `correct` stays strict: refused exactly when unanswerable, every citation supported).
 - refusal_accuracy: unanswerable questions answered `not_found` / unanswerable questions.
 - answer_rate: answerable questions not refused / answerable questions.
 - gap_accuracy: refusals that name the question's `gap` / unanswerable questions with a gap.
@@ -157,6 +160,9 @@ class QaResult(Strict):
     supported: list[bool] = Field(default_factory=list)
     expected: list[str] = Field(default_factory=list)
     covered: list[bool] = Field(default_factory=list)
+    right_file: bool = False
+    """Some citation lies in a file that holds an expected or `also` location (the issue's
+    looser measure: answered citing the right file)."""
     gap_expected: str | None = None
     gap_named: str | None = None
     reasked: bool = False
@@ -282,6 +288,10 @@ class _Judge:
             return all(t.lower() in text for t in q.terms)
         return False
 
+    def right_file(self, cited: Sequence[Citation], q: Question) -> bool:
+        files = {path for item in [*q.expect, *q.also] for path, _, _ in self.places(item)}
+        return any(c.path in files for c in cited)
+
     def covered(self, item: Expected, cited: Sequence[Citation]) -> bool:
         return any(_overlaps(c, *place) for c in cited for place in self.places(item))
 
@@ -326,6 +336,7 @@ def run_questions(
                 supported=[judge.supports(c, q) for c in cited],
                 expected=[e.label() for e in q.expect],
                 covered=[judge.covered(e, cited) for e in q.expect],
+                right_file=judge.right_file(cited, q),
                 gap_expected=q.gap,
                 gap_named=answer.gap.id if answer.gap else None,
                 reasked=answer.reasked,

@@ -80,9 +80,11 @@ def outcome_line(report: QaReport) -> str:
     unanswerable = [r for r in report.results if not r.answerable]
     good = [r for r in answerable if not r.refused and any(r.supported) and all(r.supported)]
     refused = [r for r in unanswerable if r.refused]
+    loose = [r for r in answerable if not r.refused and r.right_file]
     return (
         f"  answerable answered with correct citations {len(good)}/{len(answerable)} · "
-        f"unanswerable refused {len(refused)}/{len(unanswerable)}"
+        f"unanswerable refused {len(refused)}/{len(unanswerable)} · "
+        f"answerable answered citing a right file {len(loose)}/{len(answerable)}"
     )
 
 

@@ -36,3 +36,25 @@ def test_any_service_gold_fact_finds_the_run_fact_of_any_service(tmp_path: Path)
     assert judge.places(Expected(fact="health_check:-:k8s-liveness:/")) == [("main.go", 70, 70)]
     assert judge.places(Expected(fact="config_parameter:api:--data.retention")) == []
     assert judge.places(Expected(fact="config_parameter:-:--data")) == []
+
+
+def test_a_citation_in_a_file_the_answer_lies_in_is_the_right_file(tmp_path: Path) -> None:
+    from ddd_llm.evals.qa_score import Question
+
+    judge = _judge(tmp_path, {"config_parameter:cmd:--data.retention": 53})
+    q = Question(
+        id="q",
+        question="How long is data kept?",
+        answerable=True,
+        expect=[Expected(fact="config_parameter:-:--data.retention")],
+        also=[Expected(path="docs/storage.md", lines=(10, 12))],
+    )
+
+    def at(path: str, line: int) -> Citation:
+        return Citation(path=path, start_line=line, end_line=line)
+
+    assert judge.right_file([at("main.go", 99)], q)  # the fact's file, other lines
+    assert judge.right_file([at("README.md", 1), at("docs/storage.md", 40)], q)
+    assert not judge.right_file([at("README.md", 1)], q)
+    assert not judge.right_file([], q)
+    assert not judge.supports(at("main.go", 99), q)  # the strict measure still wants lines
