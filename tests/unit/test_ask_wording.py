@@ -88,3 +88,28 @@ def test_wording_the_repository_uses_elsewhere_does_not_refuse_either(tmp_path: 
     assert not result.not_found
     assert all(c.startswith("README.md:") for c in cited(result))
     assert ask(k, "How do I let the container receive pings sent by pager?").not_found
+
+
+VARIABLES_TF = """\
+variable "deletion_protection" {
+  description = "The database can't be deleted when this value is set to true."
+  type        = bool
+  default     = false
+}
+
+variable "port" {
+  description = "The port on which the DB accepts connections"
+  type        = string
+  default     = null
+}
+"""
+
+
+def test_pronouns_and_contractions_name_nothing(tmp_path: Path) -> None:
+    k = knowledge(tmp_path, {"variables.tf": VARIABLES_TF})
+    question = "Is deletion protection actually on by default, so I don't switch it on myself?"
+    result = ask(k, question)
+    assert not result.not_found
+    assert cited(result) == ["variables.tf:1-4"]
+    other = "Is deletion protection on for the snapshots, or don't I need it myself?"
+    assert ask(k, other).not_found

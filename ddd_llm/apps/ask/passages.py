@@ -110,7 +110,12 @@ SOFT = stems(
 the environment's name, held by its file's name or lines, is what the question names.)"""
 FUNCTION_WORDS = stems(
     "from each much its it into onto via instead also while whilst whereas although though "
-    "other others another else"
+    "other others another else "
+    # pronouns, the pieces of contractions (don't → don), words of degree and discourse
+    "me my mine myself our ours ourselves your yours yourself yourselves them themselves "
+    "itself himself herself one ones don doesn didn isn aren wasn weren won wouldn shouldn "
+    "couldn haven hasn hadn ll ve re so just very too really actually already still yet "
+    "even ok okay everything anything something"
 )
 """Words that carry no topic at all (besides the index's stop words): left out ("while
 indexing": the conjunction joins what the question names, it names nothing)."""

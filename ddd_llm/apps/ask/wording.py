@@ -38,9 +38,11 @@ its words (synonyms included) is not answered from it, whatever else the questio
 
 NAMING = frozenset({"NOUN", "PROPN"})
 VERB_AFTER = frozenset(
-    "i we you they it he she to can could should must will would may might shall".split()
+    "i we you they it he she to can could should must will would may might shall "
+    "don't doesn't didn't can't cannot won't wouldn't shouldn't couldn't mustn't".split()
 )
-"""Words after which a word that may be a noun or a verb is the verb."""
+"""Words after which a word that may be a noun or a verb is the verb (a subject pronoun,
+"to", a modal, a negated auxiliary: "so I don't *switch* it on")."""
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 
 
