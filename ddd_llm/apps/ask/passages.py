@@ -504,10 +504,10 @@ def passages(lines: Mapping[str, Mapping[int, str]], facts: Iterable[FactBase]) 
             raws.append(raw)
     texts = [split_camel(f"{r.title} {r.body}" if r.kind == "doc" else r.body) for r in raws]
     texts += [split_camel(r.context) for r in raws]
-    tokens = tokenize_many(texts)
+    tokens = _tokenize_once(texts)
     windows = _windows(raws)
     keys = [_key_name(r) for r in raws]
-    key_tokens = tokenize_many([split_camel(k) for k in keys])
+    key_tokens = _tokenize_once([split_camel(k) for k in keys])
     files = sorted({r.file_words for r in raws})
     file_tokens = dict(zip(files, tokenize_many(files), strict=True))
     n = len(raws)
@@ -541,6 +541,13 @@ def passages(lines: Mapping[str, Mapping[int, str]], facts: Iterable[FactBase]) 
     return out
 
 
+def _tokenize_once(texts: Sequence[str]) -> list[list[str]]:
+    """tokenize_many, each distinct text tokenized once (a line stands in many passages)."""
+    distinct = list(dict.fromkeys(texts))
+    found = dict(zip(distinct, tokenize_many(distinct), strict=True))
+    return [found[t] for t in texts]
+
+
 def _windows(raws: Sequence[_Raw]) -> list[tuple[frozenset[str], ...]]:
     """Per passage, the stems of each WINDOW consecutive lines plus its own line (a
     setting's line, a section's heading); () when the passage is short enough to be one.
@@ -556,7 +563,7 @@ def _windows(raws: Sequence[_Raw]) -> list[tuple[frozenset[str], ...]]:
             own = next((t for t in lines if t.strip().startswith(r.title[:40])), r.title)
         spans.append((i, lines, own, 1 if table else WINDOW))
     flat = [split_camel(t) for _, lines, own, _size in spans for t in [own, *lines]]
-    tokens = iter(tokenize_many(flat))
+    tokens = iter(_tokenize_once(flat))
     out: list[tuple[frozenset[str], ...]] = [() for _ in raws]
     for i, lines, _own, size in spans:
         own_tokens = frozenset(next(tokens))
