@@ -15,6 +15,7 @@ Embeds each of the ten repositories once (int8, the suite's `qa_embed_model`): a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -64,12 +65,19 @@ def suite() -> Suite:
     return load_suite(SUITE)
 
 
-@pytest.fixture(scope="module")
-def reports(suite: Suite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[QaReport]]:
-    root = tmp_path_factory.mktemp("real-ask")
+@contextmanager
+def isolated(root: Path) -> Iterator[None]:
+    """A home of its own under root, and the shipped embedding model."""
     with pytest.MonkeyPatch.context() as env:
         env.setenv("HOME", str(root / "home"))
         env.setenv("DDD_LLM_ONNX_DIR", str(ONNX_DIR))
+        yield
+
+
+@pytest.fixture(scope="module")
+def reports(suite: Suite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[QaReport]]:
+    root = tmp_path_factory.mktemp("real-ask")
+    with isolated(root):
         yield [
             replay(suite, case, case.qa_cassettes, root / case.name)
             for case in suite.cases
@@ -136,9 +144,7 @@ supported citations, of 71 (measured 57 on 2026-12-04 after the wording change, 
 @pytest.fixture(scope="module")
 def no_model(suite: Suite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[QaReport]]:
     root = tmp_path_factory.mktemp("real-ask-none")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("HOME", str(root / "home"))
-        env.setenv("DDD_LLM_ONNX_DIR", str(ONNX_DIR))
+    with isolated(root):
         yield [
             run_questions(
                 case.repo,

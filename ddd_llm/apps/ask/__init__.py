@@ -44,7 +44,6 @@ from ddd_llm.apps.ask.evidence import (
     row_name,
 )
 from ddd_llm.apps.ask.passages import (
-    OPERATIONS,
     SOFT,
     Match,
     Passage,
@@ -55,8 +54,8 @@ from ddd_llm.apps.ask.passages import (
     joined_words,
     passages,
     question_terms,
+    wording,
 )
-from ddd_llm.apps.ask.wording import non_topic
 from ddd_llm.chunk.chunker import Chunk
 from ddd_llm.chunk.tokens import count_tokens
 from ddd_llm.config import build_cache, build_provider, output_dir
@@ -1059,8 +1058,8 @@ def passage_answer(
         # As worded, nothing answers: what the question names may still be answered whole
         # in other words ("let the container receive pings sent by email": the setting
         # that starts the email listener).
-        wording = non_topic(question) - OPERATIONS
-        named_only = [t for t in wanted if t not in wording]
+        worded = wording(question)
+        named_only = [t for t in wanted if t not in worded]
         if named_only and len(named_only) < len(wanted):
             # Part of the question, answered alone: the bar of one clause of several.
             good = _answering(knowledge, query, named_only, CLAUSE_MIN, procedure)

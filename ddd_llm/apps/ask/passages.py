@@ -133,9 +133,6 @@ FILE_KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(^|/)appsettings[\w.-]*\.json$"), "configuration setting"),
     (re.compile(r"(^|/)\.?env[\w.-]*$|\.env[\w.-]*$"), "environment variable"),
 )
-OPERATIONS = CONCEPTS | stems(" ".join([*SYNONYMS, *(words for _, words in FILE_KINDS)]))
-"""Operations words, which always count however a question uses them: a capability (back
-up, rotate), a word of the synonym table (alive, listen), a kind of file (compose)."""
 _K8S_KIND = re.compile(r"^\s*kind:\s*(\w+)\s*$")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -159,6 +156,14 @@ def _synonym_table() -> dict[str, frozenset[str]]:
 
 
 _SYNONYMS = _synonym_table()
+OPERATIONS = CONCEPTS | frozenset(_SYNONYMS) | stems(" ".join(w for _, w in FILE_KINDS))
+"""Operations words, which always count however a question uses them: a capability (back
+up, rotate), a word of the synonym table (alive, listen), a kind of file (compose)."""
+
+
+def wording(text: str) -> frozenset[str]:
+    """The stems that only word a question (wording.non_topic), operations words aside."""
+    return non_topic(text) - OPERATIONS
 
 
 def widen(term: str) -> frozenset[str]:
@@ -729,7 +734,7 @@ def question_terms(
     if known is not None:
         # How the operator words the action ("let the container receive", "decide") need
         # not be the repository's words: such a word it never uses is left out.
-        drop |= {t for t in non_topic(text) if t not in OPERATIONS and not known(t)}
+        drop |= {t for t in wording(text) if not known(t)}
     return [t for t in words if t not in asking and t not in FUNCTION_WORDS and t not in drop]
 
 

@@ -66,7 +66,7 @@ def non_topic(question: str) -> frozenset[str]:
     words = [w.lower() for w in _WORD.findall(question)]
     wording: set[str] = set()
     naming: set[str] = set()
-    for i, word in enumerate(words):
+    for i, (word, stemmed) in enumerate(zip(words, tokenize_many(words), strict=True)):
         before = words[i - 1] if i else ""
-        (wording if _wording(word, before) else naming).update(tokenize_many([word])[0])
+        (wording if _wording(word, before) else naming).update(stemmed)
     return frozenset(wording - naming)
