@@ -113,3 +113,48 @@ def test_pronouns_and_contractions_name_nothing(tmp_path: Path) -> None:
     assert cited(result) == ["variables.tf:1-4"]
     other = "Is deletion protection on for the snapshots, or don't I need it myself?"
     assert ask(k, other).not_found
+
+
+WINDOWS_TOML = """\
+# Length of a maintenance window: notifications stay muted until it ends.
+window_duration = "1h"
+
+# Node type of the cache cluster.
+node_type = "cache.t3.small"
+"""
+
+
+def test_for_a_number_of_hours_asks_for_a_duration(tmp_path: Path) -> None:
+    k = knowledge(tmp_path, {"maintenance.toml": WINDOWS_TOML})
+    result = ask(k, "How do I keep notifications muted for two hours during maintenance?")
+    assert not result.not_found
+    assert cited(result) == ["maintenance.toml:1-2"]
+    # A size the operator needs is what the question asks about: no sizing is stated.
+    assert ask(k, "Which node type should I choose for about 50 GB of data?").not_found
+
+
+SETUP_README = """\
+# Shop
+
+## Configuration
+
+Copy .env.example to .env and fill in SECRET_KEY and SITE_ROOT, then start the stack with
+docker compose up.
+"""
+
+
+def test_when_something_is_done_is_not_what_it_is_about(tmp_path: Path) -> None:
+    # "before" and "time" stand elsewhere in the repository, never with the answer.
+    notes = "# Upgrades\n\nRead the changelog before each upgrade; it takes time.\n"
+    ops = (
+        "# Operations\n\n## Restart\n\nRestart the stack to apply changed settings.\n\n"
+        "## Logs\n\nThe stack logs each start and the settings it read.\n"
+    )
+    k = knowledge(
+        tmp_path, {"README.md": SETUP_README, "docs/upgrade.md": notes, "docs/ops.md": ops}
+    )
+    question = "Which settings must I fill in before starting the stack for the first time?"
+    result = ask(k, question)
+    assert not result.not_found
+    assert cited(result) and all(c.startswith("README.md:") for c in cited(result))
+    assert ask(k, "Which settings must I fill in before starting the stack on Windows?").not_found

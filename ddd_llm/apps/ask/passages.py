@@ -115,7 +115,9 @@ FUNCTION_WORDS = stems(
     "me my mine myself our ours ourselves your yours yourself yourselves them themselves "
     "itself himself herself one ones don doesn didn isn aren wasn weren won wouldn shouldn "
     "couldn haven hasn hadn ll ve re so just very too really actually already still yet "
-    "even ok okay everything anything something"
+    "even ok okay everything anything something "
+    # prepositions of time: when, not what
+    "before after during until since"
 )
 """Words that carry no topic at all (besides the index's stop words): left out ("while
 indexing": the conjunction joins what the question names, it names nothing)."""
@@ -683,7 +685,19 @@ class PassageIndex:
         return Match(passage, factor * held / total, body / total, tuple(missing), key / total)
 
 
+_NUMBER = (
+    r"(?:\d+(?:[.,]\d+)*\s*|(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven"
+    r"|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred|a\s+few|a\s+couple\s+of)\s+)"
+)
+"""A number, written in digits (5s, 2.5 MB) or words (two hours)."""
+_TIME_UNIT = (
+    r"(?:ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?)"
+)
 _PHRASES = (
+    # "For two hours": a duration, of the operator's choosing (the repository states none).
+    (re.compile(rf"\bfor\s+{_NUMBER}{_TIME_UNIT}\b", re.I), " duration "),
+    # "For the first time", "the first time I start it": when, not what.
+    (re.compile(r"\b(?:for\s+)?the\s+first\s+time\b", re.I), " "),
     (re.compile(r"\bback(?:ed|ing)?[\s-]+up\b", re.I), "backup"),
     (re.compile(r"\bfail(?:ed|ing|s)?[\s-]+over\b", re.I), "failover"),
     (re.compile(r"\bset[\s-]+up\b", re.I), "setup"),
