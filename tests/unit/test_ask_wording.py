@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ddd_llm.apps.ask import QUESTION_WORDS as ASKING
+from ddd_llm.apps.ask.passages import question_terms
 from ddd_llm.apps.ask.wording import non_topic
 from tests.unit.test_ask_passages_evidence import ask, cited, knowledge
 
@@ -158,3 +160,12 @@ def test_when_something_is_done_is_not_what_it_is_about(tmp_path: Path) -> None:
     assert not result.not_found
     assert cited(result) and all(c.startswith("README.md:") for c in cited(result))
     assert ask(k, "Which settings must I fill in before starting the stack on Windows?").not_found
+
+
+def test_keep_doing_something_is_no_retention() -> None:
+    assert "retent" in question_terms("How long does the store keep snapshot data?", ASKING)
+    retrying = question_terms("How long will the job keep retrying before it gives up?", ASKING)
+    assert "retent" not in retrying
+    assert "retri" in retrying
+    # "Being" names nothing either.
+    assert "be" not in question_terms("Can I stop the token being refreshed?", ASKING)

@@ -866,11 +866,13 @@ def _service_facts(knowledge: Knowledge, query: Query) -> list[FactBase]:
     return [f for f in knowledge.facts if f.fact_kind in kinds and f.service in query.services]
 
 
-def _answers(query: Query, m: Match, focus: str | None, heads: Sequence[str] = ()) -> bool:
-    """Whether one passage answers: it holds ANSWER_MIN of the question (BODY_MIN in its own
+def _answers(
+    query: Query, m: Match, focus: str | None, heads: Sequence[str] = (), least: float = ANSWER_MIN
+) -> bool:
+    """Whether one passage answers: it holds `least` of the question (BODY_MIN in its own
     lines), the thing asked about (the question's heaviest known term) unless it holds
     nearly all of it, and the service the question names."""
-    if m.coverage < ANSWER_MIN or m.body < BODY_MIN:
+    if m.coverage < least or m.body < BODY_MIN:
         return False
     if focus is not None and focus in m.missing and m.coverage < FOCUS_FREE:
         return False
@@ -977,9 +979,40 @@ def _answering(
         m
         for m in best_matches(index, wanted, query.text)
         if m.coverage >= least
-        and _answers(query, m, focus, heads)
+        and _answers(query, m, focus, heads, least)
         and not lacks_phrase(m, phrases)
         and (procedure or not m.passage.section)
+    ]
+
+
+AGREE_MIN = 0.5
+"""A passage holding this much of the question (less than ANSWER_MIN) answers when…"""
+AGREE_K = 3
+"""…it lies in one of the chunks the vector index ranks closest to the question in meaning."""
+
+
+def _agreeing(
+    knowledge: Knowledge, question: str, query: Query, wanted: list[str], procedure: bool
+) -> list[Match]:
+    """Passages holding less of the question's words (AGREE_MIN) that the vector index
+    also ranks among the closest to the question in meaning (AGREE_K chunks): two
+    independent signals agreeing on one place ("how long does a login stay valid": the
+    words of the answer's sentence are not all the question's, its meaning is). Nothing
+    without a readable index."""
+    if knowledge.index is None:
+        return []
+    try:
+        hits = knowledge.index.query(question, n_results=AGREE_K)
+    except IndexUnavailable:
+        return []
+    near = [(h.path, h.start_line, h.end_line) for h in hits]
+    return [
+        m
+        for m in _answering(knowledge, query, wanted, AGREE_MIN, procedure)
+        if any(
+            m.passage.path == path and m.passage.start <= end and start <= m.passage.end
+            for path, start, end in near
+        )
     ]
 
 
@@ -1064,6 +1097,8 @@ def passage_answer(
             # Part of the question, answered alone: the bar of one clause of several.
             good = _answering(knowledge, query, named_only, CLAUSE_MIN, procedure)
             wanted = named_only if good else wanted
+    if not good and not named:
+        good = _agreeing(knowledge, question, query, wanted, procedure)
     if not good and named and not _service_facts(knowledge, query):
         alone = _named_alone(knowledge, named, wanted, question)
         if alone is not None:

@@ -117,7 +117,9 @@ FUNCTION_WORDS = stems(
     "couldn haven hasn hadn ll ve re so just very too really actually already still yet "
     "even ok okay everything anything something "
     # prepositions of time: when, not what
-    "before after during until since"
+    "before after during until since "
+    # quantifiers, comparison and connectives
+    "about only any some than because once now i_e e_g being been"
 )
 """Words that carry no topic at all (besides the index's stop words): left out ("while
 indexing": the conjunction joins what the question names, it names nothing)."""
@@ -707,7 +709,10 @@ _PHRASES = (
     (re.compile(r"\bhealth[\s-]+check(?:ed|s|ing)?\b", re.I), "health check"),
     # "How long does it keep X", "how long are they kept": the retention of X.
     (
-        re.compile(r"\bhow\s+long\b([^?.;]*?)\b(?:keeps?|kept|retain(?:s|ed)?|stored)\b", re.I),
+        re.compile(
+            r"\bhow\s+long\b([^?.;]*?)\b(?:keeps?|kept|retain(?:s|ed)?|stored)\b(?!\s+\w+ing\b)",
+            re.I,
+        ),
         r"\1 retention",
     ),
 )
