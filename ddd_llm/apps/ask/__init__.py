@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -845,7 +845,12 @@ def static_answer(
 
 
 def _overlap(a: Passage, b: Passage) -> bool:
-    return a.path == b.path and a.start <= b.end and b.start <= a.end
+    return _at(a, [(b.path, b.start, b.end)])
+
+
+def _at(p: Passage, places: Iterable[tuple[str, int, int]]) -> bool:
+    """Whether the passage overlaps any of the places (path, first line, last line)."""
+    return any(p.path == path and p.start <= end and start <= p.end for path, start, end in places)
 
 
 FOCUS_FREE = 0.85
@@ -955,9 +960,7 @@ def _named_alone(
     best = 0.0
     for p in index.passages:
         own = p.fact is not None and id(p.fact) in ids
-        at = p.fact is None and any(
-            p.path == path and p.start <= end and start <= p.end for path, start, end in places
-        )
+        at = p.fact is None and _at(p, places)
         if own or at:
             best = max(best, index.score(wanted, p, joined).coverage)
     if best >= NAMED_ALONE_MIN:
@@ -978,8 +981,7 @@ def _answering(
     return [
         m
         for m in best_matches(index, wanted, query.text)
-        if m.coverage >= least
-        and _answers(query, m, focus, heads, least)
+        if _answers(query, m, focus, heads, least)
         and not lacks_phrase(m, phrases)
         and (procedure or not m.passage.section)
     ]
@@ -1009,10 +1011,7 @@ def _agreeing(
     return [
         m
         for m in _answering(knowledge, query, wanted, AGREE_MIN, procedure)
-        if any(
-            m.passage.path == path and m.passage.start <= end and start <= m.passage.end
-            for path, start, end in near
-        )
+        if _at(m.passage, near)
     ]
 
 
