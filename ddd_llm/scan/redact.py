@@ -265,9 +265,13 @@ PLACEHOLDER_WORDS = frozenset(
 """Values that stand for a secret in examples and tests (`password="password"`)."""
 _PLACEHOLDER_SHAPE = re.compile(
     r"(?i)^(?:(?:your|my|some|example|sample|dummy|fake|test|insert|enter|put|replace)"
-    r"[-_ .]?(?:own[-_ .]?)?[a-z_ -]*|x+|\*+|\.+|•+|-+|_+|0+|<.*>|\[.*\]|\$[A-Z_][A-Z0-9_]*)$"
+    r"(?:[-_ .](?:own[-_ .]?)?[a-z_ -]*|(?:own)?(?:password|passwd|passphrase|pass|pwd|pw"
+    r"|secret|token|apikey|key|value|app|user|name|db)[a-z_ -]*)?"
+    r"|x+|\*+|\.+|•+|-+|_+|0+|<.*>|\[.*\]|\$[A-Z_][A-Z0-9_]*)$"
 )
-"""`your-password`, `my_secret`, `xxxxxx`, `****`, `<pw>`, `[token]`, `$DB_PASSWORD`."""
+"""`your-password`, `my_secret`, `mypassword`, `xxxxxx`, `****`, `<pw>`, `[token]`,
+`$DB_PASSWORD`. Run together, the lead word must be followed by what it stands for: a
+passphrase whose first word only begins with "my" or "test" (myllwru, testudo) is a value."""
 
 
 def _placeholder(value: str) -> bool:

@@ -287,3 +287,13 @@ def test_generated_secrets_are_masked_and_decoys_kept(tmp_path: Path) -> None:
     assert not leaked, f"seed {repo.seed}: {leaked}"
     changed = [path for path, text in repo.decoys if redact(text, path) != text]
     assert not changed, f"decoys masked: {changed}"
+
+
+def test_a_passphrase_whose_first_word_begins_like_a_placeholder_is_masked() -> None:
+    # From the generated-secrets run with DDD_LLM_SECRET_SEED=962333712.
+    text = "backup:\n  passphrase: myllwru yrikjlvw urgomnm\n"
+    assert "yrikjlvw" not in redact(text, "conf0/config.yaml")
+    assert "testudo" not in redact("db:\n  password: testudo\n", "conf0/config.yaml")
+    for kept in ("your-passphrase", "mypassword", "my own password", "test"):
+        text = f"backup:\n  passphrase: {kept}\n"
+        assert redact(text, "conf0/config.yaml") == text
